@@ -1,0 +1,54 @@
+//! The stages that live in their own crates, adapted to [`Stage`].
+//!
+//! Features, tags and segments each own their tables and logic; this module
+//! only places them in the build order.
+
+use huaxiang_store::Workspace;
+
+use crate::error::Result;
+use crate::{BuildContext, Stage};
+
+/// `features` (and `person_attributes`): one point-in-time row per person.
+pub struct FeaturesStage;
+
+impl Stage for FeaturesStage {
+    fn name(&self) -> &'static str {
+        "features"
+    }
+    async fn fingerprint(&self, ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+        Ok(huaxiang_features::fingerprint(ws, ctx).await?)
+    }
+    async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+        Ok(huaxiang_features::run(ws, ctx).await?)
+    }
+}
+
+/// Tag values of this build, their history, coverage and lineage.
+pub struct TagsStage;
+
+impl Stage for TagsStage {
+    fn name(&self) -> &'static str {
+        "tags"
+    }
+    async fn fingerprint(&self, ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+        Ok(huaxiang_tags::fingerprint(ws, ctx).await?)
+    }
+    async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+        Ok(huaxiang_tags::run(ws, ctx).await?)
+    }
+}
+
+/// Segment membership of this build.
+pub struct SegmentsStage;
+
+impl Stage for SegmentsStage {
+    fn name(&self) -> &'static str {
+        "segments"
+    }
+    async fn fingerprint(&self, ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+        Ok(huaxiang_segments::fingerprint(ws, ctx).await?)
+    }
+    async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+        Ok(huaxiang_segments::run(ws, ctx).await?)
+    }
+}

@@ -1,0 +1,13 @@
+//! One module per subcommand.
+
+pub mod build;
+pub mod demo;
+pub mod identity;
+pub mod ingest;
+pub mod init;
+pub mod metric;
+pub mod profile;
+pub mod quality;
+pub mod segment;
+pub mod sql;
+pub mod tag;

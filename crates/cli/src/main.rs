@@ -1,0 +1,94 @@
+//! `huaxiang`: the command line of Huaxiang (画像), AI-driven customer profiles.
+
+mod cmd;
+mod progress;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "huaxiang", version, about = "Huaxiang 画像: unify customer data into profiles / 客户数据统一与画像", long_about = None)]
+struct Cli {
+    /// Workspace directory / 工作区目录
+    #[arg(
+        short = 'w',
+        long = "workspace",
+        global = true,
+        default_value = ".",
+        env = "HUAXIANG_WORKSPACE"
+    )]
+    workspace: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Create a workspace / 创建工作区
+    Init(cmd::init::Args),
+    /// Ingest files or a database query into a canonical table / 导入数据
+    Ingest(cmd::ingest::Args),
+    /// Run a read-only SQL query over every table / 只读 SQL 查询
+    Sql(cmd::sql::Args),
+    /// Run every derived stage: identity, features, tags, segments / 构建派生数据
+    Build(cmd::build::Args),
+    /// Data quality report / 数据质量报告
+    Quality(cmd::quality::Args),
+    /// Identity resolution: explain, merge, unmerge / 身份识别
+    Identity(cmd::identity::Args),
+    /// Tags: add, edit, list, show, lineage, import / 标签体系
+    Tag(cmd::tag::Args),
+    /// Segments (audiences): add, list, diff, export, push / 人群分群
+    Segment(cmd::segment::Args),
+    /// Compute a metric from the catalog / 指标中心
+    Metric(cmd::metric::Args),
+    /// One person's 360 profile / 客户画像
+    Profile(cmd::profile::Args),
+    /// Generate demo data, ingest, build and show results / 演示
+    Demo(cmd::demo::Args),
+}
+
+fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("HUAXIANG_LOG")
+                .unwrap_or_else(|_| "warn,buoyant_kernel=off,delta_kernel=off".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("错误 / error: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let ws = cli.workspace;
+    let result = runtime.block_on(async move {
+        match cli.command {
+            Command::Init(a) => cmd::init::run(&ws, a).await,
+            Command::Ingest(a) => cmd::ingest::run(&ws, a).await,
+            Command::Sql(a) => cmd::sql::run(&ws, a).await,
+            Command::Build(a) => cmd::build::run(&ws, a).await,
+            Command::Quality(a) => cmd::quality::run(&ws, a).await,
+            Command::Identity(a) => cmd::identity::run(&ws, a).await,
+            Command::Tag(a) => cmd::tag::run(&ws, a).await,
+            Command::Segment(a) => cmd::segment::run(&ws, a).await,
+            Command::Metric(a) => cmd::metric::run(&ws, a).await,
+            Command::Profile(a) => cmd::profile::run(&ws, a).await,
+            Command::Demo(a) => cmd::demo::run(a).await,
+        }
+    });
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 / error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  原因 / caused by: {cause}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

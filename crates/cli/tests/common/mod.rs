@@ -1,0 +1,86 @@
+//! Helpers shared by the CLI integration tests: run the real binary on a temporary workspace.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_huaxiang"))
+}
+
+/// Runs `huaxiang -w WS ARGS…` and returns its output.
+pub fn hx(ws: &Path, args: &[&str]) -> Output {
+    Command::new(bin())
+        .arg("-w")
+        .arg(ws)
+        .args(args)
+        .env_remove("HUAXIANG_KEY")
+        .output()
+        .expect("run huaxiang")
+}
+
+/// Runs and asserts success; returns stdout.
+pub fn ok(ws: &Path, args: &[&str]) -> String {
+    let out = hx(ws, args);
+    assert!(
+        out.status.success(),
+        "huaxiang {args:?} failed:\nstdout: {}\nstderr: {}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh workspace in a temporary directory.
+pub fn workspace() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = tmp.path().join("ws");
+    ok(&ws, &["init"]);
+    (tmp, ws)
+}
+
+/// The single value of a one-row, one-column query.
+pub fn scalar(ws: &Path, sql: &str) -> String {
+    let out = ok(ws, &["sql", "--format", "csv", sql]);
+    out.lines().nth(1).unwrap_or("").trim().to_string()
+}
+
+/// Parses the one JSON object of `ingest --json`.
+pub fn ingest_json(ws: &Path, args: &[&str]) -> serde_json::Value {
+    let mut all = vec!["ingest", "--json"];
+    all.extend_from_slice(args);
+    let out = ok(ws, &all);
+    serde_json::from_str(out.trim()).unwrap_or_else(|e| panic!("not one JSON object ({e}): {out}"))
+}
+
+/// The shared data folder beside the repository, if present.
+pub fn shared() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared");
+    p.is_dir().then_some(p)
+}
+
+/// Generates demo data (the bench generator's schema, with truth files) under `dir/data`.
+pub fn demo_data(dir: &Path, customers: usize, seed: u64) -> PathBuf {
+    let data = dir.join("data");
+    huaxiang_demo::generate(
+        &huaxiang_demo::DemoOptions::new()
+            .with_customers(customers)
+            .with_seed(seed),
+        &data,
+    )
+    .expect("generate");
+    data
+}
+
+/// `huaxiang sql --reveal --format csv QUERY`: personal data in plain text.
+pub fn revealed_csv(ws: &Path, sql: &str) -> String {
+    ok(ws, &["sql", "--reveal", "--format", "csv", sql])
+}
+
+/// Ingests the demo CSVs of `tables` (e.g. `["customers", "orders"]`) from `data` as source `shop`.
+pub fn ingest_tables(ws: &Path, data: &Path, tables: &[&str]) {
+    for t in tables {
+        let file = data.join(format!("{t}.csv"));
+        ingest_json(ws, &["--table", t, "--source", "shop", &file.to_string_lossy()]);
+    }
+}

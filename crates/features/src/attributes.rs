@@ -1,0 +1,105 @@
+//! `person_attributes`: who each person is, as of the build's day.
+//!
+//! A person's attributes are those of their account with the earliest
+//! `signup_time` — even where a field of that account is empty and another
+//! account has it (the metric definitions of `shared/bench/nlq/README.md`,
+//! "Definitions", are normative here). Mixing fields from several accounts
+//! would produce a person no account describes; taking one account keeps the
+//! attributes consistent with each other and explainable by one record.
+//! Ties on the signup time go to the smallest `(source, record_id)`; accounts
+//! without a signup time come last. Accounts signed up after the cutoff are
+//! not read (point in time); a person with no account left has no row.
+
+use huaxiang_core::build::BuildContext;
+
+use crate::inputs::{instant, view};
+
+/// The table written by the features stage next to `features`.
+pub const TABLE: &str = "person_attributes";
+
+/// Output columns, in order.
+pub const COLUMNS: [&str; 14] = [
+    "person_id",
+    "source",
+    "record_id",
+    "gender",
+    "birth_year",
+    "city",
+    "city_tier",
+    "member_level",
+    "acquisition_channel",
+    "first_signup_time",
+    "age",
+    "age_band",
+    "record_count",
+    "as_of",
+];
+
+/// A birth year outside this range is treated as unknown (no age, no band).
+pub const BIRTH_YEARS: (i32, i32) = (1910, 2020);
+
+/// The SQL of `person_attributes` for build context `ctx`.
+pub fn sql(ctx: &BuildContext) -> String {
+    use chrono::Datelike;
+    let year = ctx.as_of.year();
+    let (lo, hi) = BIRTH_YEARS;
+    let customers = view("customers");
+    let cutoff = instant(ctx.cutoff_micros());
+    let age = format!("CASE WHEN birth_year BETWEEN {lo} AND {hi} THEN {year} - birth_year END");
+    format!(
+        "WITH recs AS (\
+            SELECT l.person_id, c.source, c.record_id, c.signup_time, c.gender, c.birth_year, c.city, \
+                   c.city_tier, c.member_level, c.acquisition_channel, \
+                   row_number() OVER (PARTITION BY l.person_id \
+                       ORDER BY c.signup_time ASC NULLS LAST, c.source ASC, c.record_id ASC) AS hx_rank, \
+                   count(*) OVER (PARTITION BY l.person_id) AS record_count, \
+                   min(c.signup_time) OVER (PARTITION BY l.person_id) AS first_signup_time \
+            FROM {customers} c \
+            JOIN identity_links l ON l.source = c.source AND l.record_id = c.record_id \
+            WHERE c.signup_time IS NULL OR c.signup_time < {cutoff}), \
+        aged AS (SELECT *, {age} AS age FROM recs WHERE hx_rank = 1) \
+        SELECT person_id, source, record_id, gender, birth_year, city, city_tier, member_level, \
+               acquisition_channel, first_signup_time, age, \
+               CASE WHEN age IS NULL THEN NULL \
+                    WHEN age < 25 THEN '<25' WHEN age < 35 THEN '25-34' WHEN age < 45 THEN '35-44' \
+                    WHEN age < 55 THEN '45-54' ELSE '55+' END AS age_band, \
+               record_count, CAST('{as_of}' AS DATE) AS as_of \
+        FROM aged",
+        as_of = ctx.as_of.format("%Y-%m-%d"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn ctx() -> BuildContext {
+        let d = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        BuildContext::new(3, d, chrono_tz::Asia::Shanghai, false)
+    }
+
+    #[test]
+    fn earliest_account_and_point_in_time() {
+        let s = sql(&ctx());
+        assert!(s.contains("ORDER BY c.signup_time ASC NULLS LAST, c.source ASC, c.record_id ASC"));
+        assert!(
+            s.contains(&format!("c.signup_time < {}", instant(1_782_835_200_000_000))),
+            "{s}"
+        );
+        assert!(s.contains("BETWEEN 1910 AND 2020 THEN 2026 - birth_year"));
+        assert!(s.contains("CAST('2026-06-30' AS DATE) AS as_of"));
+    }
+
+    #[test]
+    fn output_columns_are_listed_in_order() {
+        let s = sql(&ctx());
+        let select = s.rsplit_once(") SELECT").map(|(_, r)| r).unwrap_or("");
+        let mut at = 0;
+        for c in COLUMNS {
+            let pos = select[at..].find(c).map(|p| p + at);
+            assert!(pos.is_some(), "{c} missing or out of order in {select}");
+            at = pos.unwrap_or(at);
+        }
+    }
+}

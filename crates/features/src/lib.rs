@@ -1,0 +1,268 @@
+/*!
+The `features` and `person_attributes` tables: what the system knows about
+each person, as of one day.
+
+**Why SQL plans.** Every feature is an SQL aggregate planned and run by
+DataFusion over the workspace's Delta tables, not a loop in Rust. The plans
+are vectorised and parallel here, can be shown to a user (`huaxiang sql`
+reads the same views), and can later run on a cluster unchanged. The SQL is
+generated ([`plan`]) because two families of columns depend on the data (one
+`days_since_<event_type>` per event type, one `touches_<channel>` per
+channel, [`dynamic`]) and because users add their own expressions
+([`user`]).
+
+**Why one pass per source table.** Each source is read once and aggregated
+per person with `FILTER` clauses (counts, sums and windows side by side), and
+the per-person aggregates are then joined onto the persons. Orders feed
+several aggregates, so the person-mapped orders are materialised once. On
+the bench data this keeps the stage at the cost of reading the tables.
+
+**Why point in time.** A build has an as-of day ([`BuildContext`]); nothing
+at or after the end of that day is read from any table: each source is cut
+on its own time column, order lines through their orders, accounts on their
+signup time, and sessions are stitched from the events before the cutoff
+alone (the `anonymous_links` table is not point in time and is not read).
+The same code therefore yields leak-free training sets for any past day, and
+the as-of day is stored in the table (`as_of`) and in its Delta commit.
+
+**Why persons.** Accounts of one person are one row: activity rows map to
+persons through identity links ([`persons`]), attributes come from the
+person's earliest account ([`attributes`]), and the first 23 columns have
+exactly the names and meanings of the bench's reference features
+([`catalog`]), so they can be compared with the DuckDB reference for every
+person with a single account.
+
+**Why a fingerprint.** The stage is skipped when nothing it reads changed:
+the versions of the tables it reads, the user features and the as-of day.
+*/
+
+pub mod attributes;
+pub mod catalog;
+pub mod dynamic;
+pub mod error;
+mod inputs;
+mod output;
+pub mod persons;
+pub mod plan;
+#[cfg(test)]
+mod run_tests;
+pub mod user;
+
+use std::time::Instant;
+
+use datafusion::prelude::{DataFrame, SessionContext, ident, lit};
+use datafusion::scalar::ScalarValue;
+use huaxiang_core::build::BuildContext;
+use huaxiang_core::config::FeatureConfig;
+use huaxiang_store::Workspace;
+use huaxiang_store::sql::SqlEngine;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+pub use error::{Error, Result};
+
+use crate::error::step;
+
+/// The table of features, one row per person.
+pub const TABLE: &str = "features";
+
+/// The tables the stage reads.
+pub const READS: [&str; 7] = [
+    "customers",
+    "orders",
+    "order_items",
+    "events",
+    "tickets",
+    "touches",
+    "identity_links",
+];
+
+/// Changes whenever the plans change meaning, so old results are rebuilt.
+const PLAN_VERSION: &str = "features-1";
+
+/// A fingerprint of everything the features stage reads: table versions,
+/// the user features, the time zone and the as-of day (not the build id).
+pub async fn fingerprint(ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+    let tables = ws.tables();
+    let mut h = Sha256::new();
+    h.update(PLAN_VERSION);
+    for t in READS {
+        h.update(format!(";{t}@{:?}", tables.version(t).await?));
+    }
+    let user = serde_json::to_string(&ws.config().features).unwrap_or_default();
+    h.update(format!(";user={user};tz={};as_of={}", ctx.time_zone, ctx.as_of));
+    Ok(hex::encode(h.finalize()))
+}
+
+/// The plans of one build, registered in a session.
+struct Planned {
+    attributes: DataFrame,
+    features: DataFrame,
+    dynamic: dynamic::Dynamic,
+    /// Output feature columns (without `person_id` and `as_of`).
+    columns: Vec<String>,
+}
+
+fn as_of_literal(ctx: &BuildContext) -> ScalarValue {
+    let epoch = chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default();
+    let days = i32::try_from((ctx.as_of - epoch).num_days()).unwrap_or(i32::MAX);
+    ScalarValue::Date32(Some(days))
+}
+
+/// Plans the features query over the registered inputs, with the user
+/// features and the output projection.
+async fn plan_features(
+    sctx: &SessionContext,
+    ctx: &BuildContext,
+    dynamic: &dynamic::Dynamic,
+    ambiguous: bool,
+    user_features: &[FeatureConfig],
+) -> Result<(DataFrame, Vec<String>)> {
+    let base = sctx
+        .sql(&plan::features_sql(ctx, dynamic, ambiguous))
+        .await
+        .map_err(step("features"))?;
+    let with_user = user::apply(base, user_features)?;
+    let mut columns: Vec<String> = plan::columns(ctx, dynamic).into_iter().map(|c| c.name).collect();
+    columns.extend(user_features.iter().map(|f| f.name.clone()));
+    let mut select = vec![ident("person_id")];
+    select.extend(columns.iter().map(ident));
+    select.push(lit(as_of_literal(ctx)).alias("as_of"));
+    let features = with_user
+        .select(select)
+        .and_then(|df| df.sort_by(vec![ident("person_id")]))
+        .map_err(step("features"))?;
+    Ok((features, columns))
+}
+
+/// Registers the inputs and plans both tables. The user features are
+/// checked first, over views; then, with `materialise`, the attributes and
+/// the mapped orders are computed once, registered as memory tables, and the
+/// features are planned over them (a build).
+async fn plan_all(
+    sctx: &SessionContext,
+    ctx: &BuildContext,
+    user_features: &[FeatureConfig],
+    materialise: bool,
+) -> Result<Planned> {
+    inputs::register(sctx).await?;
+    let ambiguous = inputs::register_persons(sctx).await?;
+    let dynamic = dynamic::discover(sctx, ctx).await?;
+    let attributes = sctx
+        .sql(&attributes::sql(ctx))
+        .await
+        .map_err(step("person attributes"))?;
+    let orders = sctx
+        .sql(&plan::orders_sql(ctx, ambiguous))
+        .await
+        .map_err(step("person orders"))?;
+    sctx.register_table(plan::ATTRS, attributes.clone().into_view())
+        .map_err(step("person attributes"))?;
+    sctx.register_table(plan::ORDERS, orders.clone().into_view())
+        .map_err(step("person orders"))?;
+    let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, user_features).await?;
+    if !materialise {
+        return Ok(Planned {
+            attributes,
+            features,
+            dynamic,
+            columns,
+        });
+    }
+    inputs::materialise(sctx, plan::ATTRS, &attributes::sql(ctx), "person attributes").await?;
+    let orders = orders.cache().await.map_err(step("person orders"))?;
+    sctx.deregister_table(plan::ORDERS).map_err(step("person orders"))?;
+    sctx.register_table(plan::ORDERS, orders.into_view())
+        .map_err(step("person orders"))?;
+    let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, user_features).await?;
+    let attributes = sctx.table(plan::ATTRS).await.map_err(step("person attributes"))?;
+    Ok(Planned {
+        attributes,
+        features,
+        dynamic,
+        columns,
+    })
+}
+
+/// Checks the user features of the configuration against the columns the
+/// features plan of `ctx` has, without computing anything but the list of
+/// event types and channels. Meant for the start of a build, so that an
+/// unknown column stops it before any stage runs.
+pub async fn check(ws: &Workspace, ctx: &BuildContext) -> Result<()> {
+    let user_features = &ws.config().features;
+    let tables = ws.tables();
+    // Before the first identity resolution there is nothing to plan against;
+    // the stage itself checks again when it runs.
+    if user_features.is_empty() || !tables.exists("customers") || !tables.exists("identity_links") {
+        return Ok(());
+    }
+    let engine = SqlEngine::new(ws, false).await?;
+    plan_all(engine.context(), ctx, user_features, false).await?;
+    Ok(())
+}
+
+async fn collect_stored(
+    df: DataFrame,
+    what: &str,
+) -> Result<(arrow::datatypes::SchemaRef, Vec<arrow::array::RecordBatch>)> {
+    let schema = output::stored_schema(df.schema().as_arrow());
+    let batches = df.collect().await.map_err(step(what))?;
+    let batches = batches
+        .iter()
+        .map(|b| output::to_stored(b, &schema))
+        .collect::<Result<Vec<_>>>()?;
+    Ok((schema, batches))
+}
+
+/// Computes and writes `person_attributes` and `features` for `ctx`.
+pub async fn run(ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+    let tables = ws.tables();
+    if !tables.exists("customers") || !tables.exists("identity_links") {
+        return Ok(json!({"skipped": "no customers or identity links yet / 尚无客户或身份链接"}));
+    }
+    let start = Instant::now();
+    let engine = SqlEngine::new(ws, false).await?;
+    let user_features = &ws.config().features;
+    let planned = plan_all(engine.context(), ctx, user_features, true).await?;
+    let plan_s = start.elapsed().as_secs_f64();
+    let (attr_schema, attr_batches) = collect_stored(planned.attributes, "person attributes").await?;
+    let t = Instant::now();
+    let (schema, batches) = collect_stored(planned.features, "features").await?;
+    let features_s = t.elapsed().as_secs_f64();
+    let persons: usize = batches.iter().map(|b| b.num_rows()).sum();
+    let as_of = ctx.as_of.format("%Y-%m-%d").to_string();
+    let meta = |rows: usize| {
+        let mut m = serde_json::Map::new();
+        m.insert("as_of".into(), json!(as_of));
+        m.insert("build_id".into(), json!(ctx.build_id));
+        m.insert("persons".into(), json!(rows));
+        m
+    };
+    let t = Instant::now();
+    let attr_rows = attr_batches.iter().map(|b| b.num_rows()).sum();
+    tables
+        .overwrite(attributes::TABLE, attr_schema, attr_batches, meta(attr_rows))
+        .await?;
+    tables.overwrite(TABLE, schema, batches, meta(persons)).await?;
+    let mut details = json!({
+        "persons": persons,
+        "columns": planned.columns.len(),
+        "as_of": as_of,
+        "user_features": user_features.len(),
+        "event_types": planned.dynamic.event_types.len(),
+        "touch_channels": planned.dynamic.touch_channels.len(),
+        "seconds": {
+            "plan_and_materialise": round3(plan_s),
+            "features": round3(features_s),
+            "write": round3(t.elapsed().as_secs_f64()),
+        },
+    });
+    if !planned.dynamic.omitted.is_empty() {
+        details["omitted_columns"] = json!(planned.dynamic.omitted);
+    }
+    Ok(details)
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}

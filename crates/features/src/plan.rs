@@ -1,0 +1,358 @@
+//! The SQL of the features plan.
+//!
+//! Shape: each source table is read once and aggregated per person, then the
+//! per-person aggregates are joined onto the persons (`hx_attrs`, the rows of
+//! `person_attributes`). Orders are the exception that proves the rule: they
+//! feed four aggregates (the order features, the favourite channel, hour and
+//! weekday) and the order lines, so the person-mapped orders before the cutoff
+//! are materialised once (`hx_o`) and every order aggregate reads that.
+//!
+//! Point in time: every source is filtered on its own time column against the
+//! cutoff (the end of the as-of day); order lines are read through their
+//! orders. Sessions are stitched from the events before the cutoff alone: a
+//! session belongs to the person its customer ids map to, and to nobody when
+//! they map to two persons (`anonymous_links` is not used: it is not point in
+//! time). Events without a session id count as sessions of their own.
+//!
+//! Day counts are whole days, `(cutoff − t) / 86 400 s` in integer
+//! microseconds, which is the floor because every `t` is before the cutoff.
+
+use huaxiang_core::build::BuildContext;
+
+use crate::catalog::{self, FeatureDef, SCOPE_ATTRIBUTES};
+use crate::dynamic::Dynamic;
+use crate::inputs::{instant, view};
+use crate::persons::person_of_tables;
+
+/// The materialised person-mapped orders.
+pub const ORDERS: &str = "hx_o";
+/// The person attributes, registered before the features query runs.
+pub const ATTRS: &str = "hx_attrs";
+
+/// Microseconds in a day.
+const DAY_US: i64 = 86_400_000_000;
+/// The window lengths of `orders_Nd` / `spend_Nd`.
+pub const WINDOWS: [i64; 3] = [30, 90, 365];
+
+/// Quotes an SQL string literal.
+pub fn lit(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Quotes an identifier.
+pub fn ident(s: &str) -> String {
+    format!("\"{}\"", s.replace('"', "\"\""))
+}
+
+/// The orders before the cutoff that belong to a person, one row each, with
+/// the time in UTC microseconds and the local hour and weekday (0 = Sunday).
+/// `ambiguous`: whether some record ids map to several persons (see
+/// [`crate::persons::person_of_tables`]).
+pub fn orders_sql(ctx: &BuildContext, ambiguous: bool) -> String {
+    let (joins, person) = person_of_tables("oo", ambiguous);
+    format!(
+        "SELECT {person} AS person_id, oo.source, oo.order_id, CAST(oo.order_time AS BIGINT) AS t, \
+                date_part('hour', oo.order_time) AS hr, date_part('dow', oo.order_time) AS dow, \
+                oo.amount, oo.discount, oo.coupon_used, oo.status, oo.channel \
+         FROM {orders} oo {joins} \
+         WHERE oo.order_time < {cutoff} AND {person} IS NOT NULL",
+        orders = view("orders"),
+        cutoff = instant(ctx.cutoff_micros()),
+    )
+}
+
+/// A CTE `name(person_id, mode, share)`: per person, the most frequent value
+/// of `key` over the rows of `from` that pass `filter` (ties: the smallest
+/// value) and its share of those rows with a value.
+fn mode_cte(name: &str, from: &str, key: &str, filter: &str) -> String {
+    format!(
+        "{name} AS (SELECT person_id, first_value(v ORDER BY n DESC, v ASC) AS mode, \
+         CAST(max(n) AS DOUBLE) / sum(n) AS share \
+         FROM (SELECT person_id, {key} AS v, count(*) AS n FROM {from} \
+               WHERE {filter} AND {key} IS NOT NULL GROUP BY person_id, {key}) \
+         GROUP BY person_id)"
+    )
+}
+
+/// Order aggregates (`f`), favourites (`m_channel`, `m_hour`, `m_weekday`)
+/// and order-line categories (`ki`, `k`) over [`ORDERS`].
+fn order_ctes(ctx: &BuildContext) -> Vec<String> {
+    let cut = ctx.cutoff_micros();
+    let mut windows = Vec::new();
+    for n in WINDOWS {
+        let w = ctx.window_start_micros(n);
+        windows.push(format!("count(*) FILTER (WHERE paid AND t >= {w}) AS orders_{n}d"));
+    }
+    for n in WINDOWS {
+        let w = ctx.window_start_micros(n);
+        windows.push(format!("sum(amount) FILTER (WHERE paid AND t >= {w}) AS spend_{n}d"));
+    }
+    vec![
+        format!(
+            "op AS (SELECT *, status = 'paid' AS paid, \
+             t - lag(t) OVER (PARTITION BY person_id, status = 'paid' ORDER BY t) AS gap FROM {ORDERS})"
+        ),
+        format!(
+            "f AS (SELECT person_id, \
+             ({cut} - max(t) FILTER (WHERE paid)) / {DAY_US} AS recency_days, \
+             count(*) FILTER (WHERE paid) AS frequency, \
+             sum(amount) FILTER (WHERE paid) AS monetary, \
+             {windows}, \
+             avg(CASE WHEN coupon_used THEN 1.0 ELSE 0.0 END) FILTER (WHERE paid) AS coupon_share, \
+             avg(CASE WHEN hr IN (22, 23, 0, 1) THEN 1.0 ELSE 0.0 END) FILTER (WHERE paid) AS night_order_share, \
+             count(*) FILTER (WHERE status = 'refunded') AS refunds, \
+             count(*) FILTER (WHERE status IN ('paid', 'refunded')) AS n_orders, \
+             avg(gap) FILTER (WHERE paid) / {DAY_US}.0 AS interpurchase_mean_days, \
+             stddev(gap) FILTER (WHERE paid) / {DAY_US}.0 AS interpurchase_std_days, \
+             sum(coalesce(discount, 0.0)) FILTER (WHERE paid) \
+               / nullif(sum(amount + coalesce(discount, 0.0)) FILTER (WHERE paid), 0) AS discount_rate, \
+             avg(CASE WHEN dow IN (0, 6) THEN 1.0 ELSE 0.0 END) FILTER (WHERE paid) AS weekend_order_share \
+             FROM op GROUP BY person_id)",
+            windows = windows.join(", ")
+        ),
+        mode_cte("m_channel", ORDERS, "channel", "status = 'paid'"),
+        mode_cte("m_hour", ORDERS, "hr", "status = 'paid'"),
+        mode_cte(
+            "m_weekday",
+            ORDERS,
+            "CASE WHEN dow = 0 THEN 7 ELSE dow END",
+            "status = 'paid'",
+        ),
+        format!(
+            "ki AS (SELECT o.person_id, i.category, count(*) AS n FROM {items} i \
+             JOIN {ORDERS} o ON o.source = i.source AND o.order_id = i.order_id \
+             WHERE o.status = 'paid' AND i.category IS NOT NULL GROUP BY o.person_id, i.category)",
+            items = view("order_items")
+        ),
+        "k AS (SELECT person_id, count(*) AS distinct_categories, \
+         first_value(category ORDER BY n DESC, category ASC) AS favourite_category, \
+         CAST(max(n) AS DOUBLE) / sum(n) AS favourite_category_share, \
+         CASE WHEN count(*) = 1 THEN 0.0 \
+              ELSE log2(CAST(sum(n) AS DOUBLE)) - sum(n * log2(CAST(n AS DOUBLE))) / sum(n) END AS category_entropy \
+         FROM ki GROUP BY person_id)"
+            .to_string(),
+    ]
+}
+
+/// Stitched sessions (`ev`, `s`) and their per-person aggregates (`e`).
+fn event_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
+    let cut = ctx.cutoff_micros();
+    let (joins, person) = person_of_tables("ev0", ambiguous);
+    let mut last = Vec::new();
+    let mut since = Vec::new();
+    for (i, n) in dynamic.event_types.iter().enumerate() {
+        last.push(format!(
+            ", max(t) FILTER (WHERE event_type = {}) AS last_{i}",
+            lit(&n.value)
+        ));
+        since.push(format!(", ({cut} - max(last_{i})) / {DAY_US} AS {}", ident(&n.column)));
+    }
+    vec![
+        format!(
+            "ev AS (SELECT ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)) AS sid, \
+             {person} AS pid, ev0.event_type, CAST(ev0.event_time AS BIGINT) AS t \
+             FROM {events} ev0 {joins} WHERE ev0.event_time < {cutoff})",
+            events = view("events"),
+            cutoff = instant(cut),
+        ),
+        format!(
+            "s AS (SELECT CASE WHEN min(pid) = max(pid) THEN min(pid) END AS person_id, \
+             count(*) FILTER (WHERE event_type = 'product_view') AS n_view, \
+             count(*) FILTER (WHERE event_type = 'add_to_cart') AS n_cart, \
+             count(*) FILTER (WHERE event_type = 'purchase') AS n_purchase, \
+             count(*) FILTER (WHERE event_type = 'search') AS n_search{last} \
+             FROM ev GROUP BY source, sid)",
+            last = last.concat()
+        ),
+        format!(
+            "e AS (SELECT person_id, count(*) AS sessions, sum(n_view) AS views, sum(n_cart) AS cart_adds, \
+             sum(n_search) AS searches, \
+             CAST(count(*) FILTER (WHERE n_cart > 0) AS DOUBLE) \
+               / nullif(count(*) FILTER (WHERE n_view > 0), 0) AS view_to_cart_rate, \
+             CAST(count(*) FILTER (WHERE n_purchase > 0) AS DOUBLE) \
+               / nullif(count(*) FILTER (WHERE n_cart > 0), 0) AS cart_to_purchase_rate{since} \
+             FROM s WHERE person_id IS NOT NULL GROUP BY person_id)",
+            since = since.concat()
+        ),
+    ]
+}
+
+/// Tickets (`t`) and touches (`x`).
+fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
+    let cutoff = instant(ctx.cutoff_micros());
+    let (tj, tp) = person_of_tables("tk", ambiguous);
+    let (xj, xp) = person_of_tables("tc", ambiguous);
+    let per_channel: String = dynamic
+        .touch_channels
+        .iter()
+        .map(|n| {
+            format!(
+                ", count(*) FILTER (WHERE tc.channel = {}) AS {}",
+                lit(&n.value),
+                ident(&n.column)
+            )
+        })
+        .collect();
+    vec![
+        format!(
+            "t AS (SELECT {tp} AS person_id, count(*) AS ticket_count, \
+             avg(CAST(tk.rating AS DOUBLE)) AS mean_rating, \
+             CAST(count(*) FILTER (WHERE tk.rating <= 2) AS DOUBLE) / nullif(count(tk.rating), 0) \
+               AS negative_ticket_share \
+             FROM {tickets} tk {tj} WHERE tk.created_at < {cutoff} AND {tp} IS NOT NULL GROUP BY {tp})",
+            tickets = view("tickets")
+        ),
+        format!(
+            "x AS (SELECT {xp} AS person_id, count(*) AS touch_count{per_channel} \
+             FROM {touches} tc {xj} WHERE tc.touch_time < {cutoff} AND {xp} IS NOT NULL GROUP BY {xp})",
+            touches = view("touches")
+        ),
+    ]
+}
+
+/// One output column: its name and its projection over the aggregates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    pub select: String,
+}
+
+fn fixed(d: &FeatureDef, cut: i64) -> Column {
+    Column {
+        name: d.name.to_string(),
+        select: d.select.replace("{cut}", &cut.to_string()),
+    }
+}
+
+/// The built-in feature columns of this build, in output order.
+pub fn columns(ctx: &BuildContext, dynamic: &Dynamic) -> Vec<Column> {
+    let cut = ctx.cutoff_micros();
+    let mut out: Vec<Column> = catalog::REFERENCE.iter().map(|d| fixed(d, cut)).collect();
+    out.extend(catalog::MORE.iter().map(|d| fixed(d, cut)));
+    out.extend(dynamic.event_types.iter().map(|n| Column {
+        name: n.column.clone(),
+        select: format!("e.{}", ident(&n.column)),
+    }));
+    out.push(fixed(&catalog::TOUCH_COUNT, cut));
+    out.extend(dynamic.touch_channels.iter().map(|n| Column {
+        name: n.column.clone(),
+        select: format!("coalesce(x.{}, 0)", ident(&n.column)),
+    }));
+    out.extend(catalog::ATTRIBUTES.iter().map(|d| fixed(d, cut)));
+    out
+}
+
+/// The features query: `person_id`, the built-in columns, then the person
+/// attributes user features may use ([`SCOPE_ATTRIBUTES`], dropped from the
+/// output). Needs [`ORDERS`], [`ATTRS`] and the person tables of
+/// [`crate::persons`] registered.
+pub fn features_sql(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> String {
+    let mut ctes = order_ctes(ctx);
+    ctes.extend(event_ctes(ctx, dynamic, ambiguous));
+    ctes.extend(service_ctes(ctx, dynamic, ambiguous));
+    let mut select = vec!["a.person_id AS person_id".to_string()];
+    select.extend(
+        columns(ctx, dynamic)
+            .into_iter()
+            .map(|c| format!("{} AS {}", c.select, ident(&c.name))),
+    );
+    select.extend(SCOPE_ATTRIBUTES.iter().map(|a| format!("a.{a} AS {a}")));
+    let joins: String = [
+        ("f", "f"),
+        ("m_channel", "ch"),
+        ("m_hour", "hr"),
+        ("m_weekday", "wd"),
+        ("k", "k"),
+        ("e", "e"),
+        ("t", "t"),
+        ("x", "x"),
+    ]
+    .iter()
+    .map(|(cte, alias)| {
+        if cte == alias {
+            format!(" LEFT JOIN {cte} ON {cte}.person_id = a.person_id")
+        } else {
+            format!(" LEFT JOIN {cte} {alias} ON {alias}.person_id = a.person_id")
+        }
+    })
+    .collect();
+    format!(
+        "WITH {ctes} SELECT {select} FROM {ATTRS} a{joins}",
+        ctes = ctes.join(", "),
+        select = select.join(", ")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dynamic::Named;
+    use chrono::NaiveDate;
+
+    fn ctx() -> BuildContext {
+        let d = NaiveDate::from_ymd_opt(2026, 6, 30).expect("date");
+        BuildContext::new(1, d, chrono_tz::Asia::Shanghai, true)
+    }
+
+    fn dynamic() -> Dynamic {
+        Dynamic {
+            event_types: vec![Named {
+                value: "it's".into(),
+                column: "days_since_it_s".into(),
+            }],
+            touch_channels: vec![Named {
+                value: "sms".into(),
+                column: "touches_sms".into(),
+            }],
+            omitted: vec![],
+        }
+    }
+
+    #[test]
+    fn every_source_is_cut_at_the_end_of_the_as_of_day() {
+        // The end of 2026-06-30 in Shanghai is 16:00 UTC.
+        let cut = instant(1_782_835_200_000_000);
+        assert_eq!(ctx().cutoff_micros(), 1_782_835_200_000_000);
+        assert!(orders_sql(&ctx(), false).contains(&format!("oo.order_time < {cut}")));
+        let s = features_sql(&ctx(), &dynamic(), true);
+        for c in ["ev0.event_time", "tk.created_at", "tc.touch_time"] {
+            assert!(s.contains(&format!("{c} < {cut}")), "{c} is not cut");
+        }
+        // 30 local days ending 2026-06-30 start 2026-06-01 00:00 +08:00.
+        let w30 = ctx().window_start_micros(30);
+        assert_eq!(w30, 1_782_835_200_000_000 - 30 * DAY_US);
+        assert!(s.contains(&format!("paid AND t >= {w30}) AS orders_30d")));
+    }
+
+    #[test]
+    fn columns_follow_the_catalog_then_the_data() {
+        let names: Vec<String> = columns(&ctx(), &dynamic()).into_iter().map(|c| c.name).collect();
+        assert_eq!(names[..3], ["recency_days", "frequency", "monetary"]);
+        assert_eq!(names[22], "mean_rating");
+        let pos = |n: &str| names.iter().position(|x| x == n).unwrap_or(usize::MAX);
+        assert!(pos("negative_ticket_share") < pos("days_since_it_s"));
+        assert!(pos("days_since_it_s") < pos("touch_count"));
+        assert!(pos("touch_count") < pos("touches_sms"));
+        assert_eq!(names.last().map(String::as_str), Some("member_level"));
+        assert_eq!(names.len(), 23 + 13 + 1 + 1 + 1 + 3);
+    }
+
+    #[test]
+    fn data_values_are_quoted() {
+        let s = features_sql(&ctx(), &dynamic(), true);
+        assert!(s.contains("event_type = 'it''s') AS last_0"), "{s}");
+        assert!(s.contains("AS \"days_since_it_s\""));
+        assert!(s.contains("count(*) FILTER (WHERE tc.channel = 'sms') AS \"touches_sms\""));
+        assert!(s.contains(&format!(
+            "({} - CAST(a.first_signup_time AS BIGINT))",
+            ctx().cutoff_micros()
+        )));
+    }
+
+    #[test]
+    fn sessions_with_two_persons_belong_to_nobody() {
+        let s = features_sql(&ctx(), &dynamic(), true);
+        assert!(s.contains("CASE WHEN min(pid) = max(pid) THEN min(pid) END AS person_id"));
+        assert!(!s.contains("anonymous_links"));
+    }
+}

@@ -1,0 +1,175 @@
+//! Read-only SQL over every table of a workspace.
+//!
+//! This is both the user's escape hatch and how every derived result is
+//! checked, so it sees exactly what is stored, with two presentation rules:
+//! personal data is masked unless revealed (see [`crate::udf`]), and
+//! timestamps are shown in the workspace's time zone.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use datafusion::execution::context::SQLOptions;
+use datafusion::logical_expr::{ScalarUDF, col, lit};
+use datafusion::prelude::{Expr, SessionConfig, SessionContext};
+use futures::TryStreamExt;
+use huaxiang_core::schema;
+use huaxiang_pii::Keys;
+
+use crate::error::{Result, StoreError, delta};
+use crate::udf::{PiiUdf, PiiView};
+use crate::workspace::Workspace;
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+}
+
+/// A DataFusion session with every workspace table registered.
+pub struct SqlEngine {
+    ctx: SessionContext,
+}
+
+impl SqlEngine {
+    /// Registers every table of `ws`. With `reveal`, personal data is shown in
+    /// plain text, which needs the key; without it, masked (or locked without a key).
+    pub async fn new(ws: &Workspace, reveal: bool) -> Result<SqlEngine> {
+        let keys: Option<Keys> = match ws.keys() {
+            Ok(k) => Some(k),
+            Err(e) if reveal => return Err(e),
+            Err(_) => None,
+        };
+        let view = match (&keys, reveal) {
+            (None, _) => PiiView::Locked,
+            (Some(_), true) => PiiView::Revealed,
+            (Some(_), false) => PiiView::Masked,
+        };
+        let config = SessionConfig::new()
+            .with_information_schema(true)
+            .with_default_catalog_and_schema("huaxiang", "public");
+        let ctx = SessionContext::new_with_config(config);
+        let udf = Arc::new(ScalarUDF::new_from_impl(PiiUdf::new(keys, view)));
+        ctx.register_udf(udf.as_ref().clone());
+        let tz = ws.config().workspace.time_zone.clone();
+        let tables = ws.tables();
+        for name in tables.names()? {
+            let Some(table) = tables.open(&name).await? else {
+                continue;
+            };
+            table.update_datafusion_session(&ctx.state()).map_err(delta(&name))?;
+            let provider = table
+                .table_provider()
+                .await
+                .map_err(|e| StoreError::Sql(format!("table `{name}`: {e}")))?;
+            let df = ctx.read_table(provider)?;
+            let exprs = presentation(&name, df.schema().inner(), &udf, &tz);
+            let view = df.select(exprs)?.into_view();
+            ctx.register_table(name.as_str(), view)?;
+        }
+        Ok(SqlEngine { ctx })
+    }
+
+    /// Runs one reading statement (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN).
+    pub async fn query(&self, sql: &str) -> Result<(SchemaRef, Vec<RecordBatch>)> {
+        let options = SQLOptions::new()
+            .with_allow_ddl(false)
+            .with_allow_dml(false)
+            .with_allow_statements(false);
+        let df = match self.ctx.sql_with_options(sql, options).await {
+            Ok(df) => df,
+            Err(e) => {
+                let msg = e.to_string();
+                if msg.contains("not supported")
+                    && (msg.contains("DDL") || msg.contains("DML") || msg.contains("Statement"))
+                {
+                    return Err(StoreError::ReadOnly(msg));
+                }
+                return Err(StoreError::Sql(msg));
+            }
+        };
+        let schema: SchemaRef = Arc::new(df.schema().as_arrow().clone());
+        let batches: Vec<RecordBatch> = df.execute_stream().await?.try_collect().await?;
+        Ok((schema, batches))
+    }
+
+    /// The underlying DataFusion context (for stages that build plans).
+    pub fn context(&self) -> &SessionContext {
+        &self.ctx
+    }
+}
+
+/// The projection that presents a stored table: PII through `hx_pii`, timestamps in the workspace zone.
+fn presentation(table: &str, schema: &arrow::datatypes::Schema, udf: &Arc<ScalarUDF>, tz: &str) -> Vec<Expr> {
+    let def = schema::table(table);
+    schema
+        .fields()
+        .iter()
+        .map(|f| {
+            let name = f.name();
+            let c = col(format!("\"{name}\""));
+            let is_text = matches!(f.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8);
+            let is_pii = is_text && schema.field_with_name(&schema::hash_column(name)).is_ok();
+            if is_pii {
+                let kind = def
+                    .as_ref()
+                    .and_then(|d| d.column(name))
+                    .and_then(|c| c.pii)
+                    .map(|k| k.as_str())
+                    .unwrap_or("other");
+                let text = datafusion::logical_expr::cast(c, DataType::Utf8);
+                return udf.call(vec![text, lit(kind)]).alias(name);
+            }
+            match f.data_type() {
+                DataType::Timestamp(unit, Some(_)) => {
+                    let to = DataType::Timestamp(*unit, Some(tz.into()));
+                    datafusion::logical_expr::cast(c, to).alias(name)
+                }
+                DataType::Timestamp(TimeUnit::Microsecond, None) => c.alias(name),
+                _ => c.alias(name),
+            }
+        })
+        .collect()
+}
+
+/// Renders batches as a table, CSV or a JSON array of objects.
+pub fn format_batches(schema: &SchemaRef, batches: &[RecordBatch], format: OutputFormat) -> Result<String> {
+    match format {
+        OutputFormat::Table => {
+            if batches.iter().all(|b| b.num_rows() == 0) {
+                let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+                return Ok(format!("(0 rows; columns: {})", names.join(", ")));
+            }
+            Ok(arrow::util::pretty::pretty_format_batches(batches)?.to_string())
+        }
+        OutputFormat::Csv => {
+            let mut buf = Vec::new();
+            {
+                let mut w = arrow::csv::WriterBuilder::new().with_header(true).build(&mut buf);
+                if batches.is_empty() {
+                    w.write(&RecordBatch::new_empty(schema.clone()))?;
+                }
+                for b in batches {
+                    w.write(b)?;
+                }
+            }
+            Ok(String::from_utf8_lossy(&buf).into_owned())
+        }
+        OutputFormat::Json => {
+            let mut buf = Vec::new();
+            {
+                let mut w = arrow::json::ArrayWriter::new(&mut buf);
+                for b in batches {
+                    w.write(b)?;
+                }
+                w.finish()?;
+            }
+            if buf.is_empty() {
+                return Ok("[]".to_string());
+            }
+            Ok(String::from_utf8_lossy(&buf).into_owned())
+        }
+    }
+}

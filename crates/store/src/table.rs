@@ -1,0 +1,253 @@
+//! Delta Lake tables of a workspace: open, create, append atomically, overwrite.
+
+use std::num::NonZeroU64;
+use std::path::{Path, PathBuf};
+
+use arrow::array::RecordBatch;
+use arrow::datatypes::SchemaRef;
+use deltalake::DeltaTable;
+use deltalake::kernel::Transaction;
+use deltalake::kernel::transaction::CommitProperties;
+use deltalake::protocol::SaveMode;
+use deltalake::writer::{DeltaWriter, RecordBatchWriter, WriteMode};
+use futures::TryStreamExt;
+
+use crate::error::{Result, StoreError, delta, io};
+
+/// Target size of the Parquet files an append writes.
+const TARGET_FILE_SIZE: u64 = 128 * 1024 * 1024;
+
+/// The tables folder of a workspace.
+#[derive(Debug, Clone)]
+pub struct Tables {
+    root: PathBuf,
+}
+
+impl Tables {
+    pub fn new(root: PathBuf) -> Tables {
+        Tables { root }
+    }
+
+    /// The folder of table `name`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    fn url(&self, name: &str) -> Result<url::Url> {
+        let p = self.path(name);
+        std::fs::create_dir_all(&p).map_err(io("create", &p))?;
+        let abs = std::fs::canonicalize(&p).map_err(io("resolve", &p))?;
+        url::Url::from_directory_path(&abs)
+            .map_err(|_| StoreError::Sql(format!("cannot make a URL of {}", abs.display())))
+    }
+
+    /// Whether table `name` exists (has a Delta log with a commit).
+    pub fn exists(&self, name: &str) -> bool {
+        is_delta_table(&self.path(name))
+    }
+
+    /// Names of every table present, sorted.
+    pub fn names(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let entries = match std::fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(io("list", &self.root)(e)),
+        };
+        for entry in entries {
+            let entry = entry.map_err(io("list", &self.root))?;
+            if is_delta_table(&entry.path())
+                && let Some(name) = entry.file_name().to_str()
+            {
+                out.push(name.to_string());
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    /// Opens table `name`, or `None` if it does not exist yet.
+    pub async fn open(&self, name: &str) -> Result<Option<DeltaTable>> {
+        if !self.exists(name) {
+            return Ok(None);
+        }
+        let url = self.url(name)?;
+        let table = deltalake::open_table(url).await.map_err(delta(name))?;
+        Ok(Some(table))
+    }
+
+    /// The current version of table `name`, or `None` if it does not exist.
+    pub async fn version(&self, name: &str) -> Result<Option<u64>> {
+        Ok(self.open(name).await?.and_then(|t| t.version()))
+    }
+
+    /// Opens table `name`, creating it empty with `schema` when missing.
+    pub async fn ensure(&self, name: &str, schema: SchemaRef) -> Result<DeltaTable> {
+        if let Some(t) = self.open(name).await? {
+            return Ok(t);
+        }
+        let table = DeltaTable::try_from_url(self.url(name)?).await.map_err(delta(name))?;
+        let empty = RecordBatch::new_empty(schema);
+        let table = table
+            .write(vec![empty])
+            .with_save_mode(SaveMode::Append)
+            .await
+            .map_err(delta(name))?;
+        Ok(table)
+    }
+
+    /// Whether an application transaction `app_id` has been committed to table `name`.
+    ///
+    /// Appends record their idempotency key this way, in the same atomic commit
+    /// as their data, so "already done?" has an exact answer even after a crash.
+    pub async fn committed(&self, name: &str, app_id: &str) -> Result<bool> {
+        let Some(table) = self.open(name).await? else {
+            return Ok(false);
+        };
+        let v = table
+            .snapshot()
+            .map_err(delta(name))?
+            .transaction_version(table.log_store().as_ref(), app_id)
+            .await
+            .map_err(delta(name))?;
+        Ok(v.is_some())
+    }
+
+    /// Starts a streaming append to table `name` (created with `schema` when missing).
+    pub async fn appender(&self, name: &str, schema: SchemaRef) -> Result<Appender> {
+        let table = self.ensure(name, schema).await?;
+        let writer = RecordBatchWriter::for_table(&table)
+            .map_err(delta(name))?
+            .with_target_file_size(TARGET_FILE_SIZE);
+        Ok(Appender {
+            name: name.to_string(),
+            table,
+            writer,
+            rows: 0,
+        })
+    }
+
+    /// Replaces the whole content of table `name` in one commit (derived tables).
+    pub async fn overwrite(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        batches: Vec<RecordBatch>,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<u64> {
+        let table = self.ensure(name, schema.clone()).await?;
+        let batches = if batches.is_empty() {
+            vec![RecordBatch::new_empty(schema)]
+        } else {
+            batches
+        };
+        let table = table
+            .write(batches)
+            .with_save_mode(SaveMode::Overwrite)
+            .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
+            .with_commit_properties(CommitProperties::default().with_metadata(metadata))
+            .await
+            .map_err(delta(name))?;
+        Ok(table.version().unwrap_or(0))
+    }
+
+    /// Reads every row of table `name` (small derived tables and tests).
+    pub async fn read_all(&self, name: &str) -> Result<Vec<RecordBatch>> {
+        let Some(table) = self.open(name).await? else {
+            return Ok(Vec::new());
+        };
+        let ctx = datafusion::prelude::SessionContext::new();
+        table.update_datafusion_session(&ctx.state()).map_err(delta(name))?;
+        let provider = table
+            .table_provider()
+            .await
+            .map_err(|e| StoreError::Sql(e.to_string()))?;
+        let df = ctx.read_table(provider)?;
+        let batches: Vec<RecordBatch> = df.execute_stream().await?.try_collect().await?;
+        batches.iter().map(plain_strings).collect()
+    }
+}
+
+/// A streaming append: batches are written to Parquet files as they come and
+/// become visible together, in one commit, or not at all.
+pub struct Appender {
+    name: String,
+    table: DeltaTable,
+    writer: RecordBatchWriter,
+    rows: u64,
+}
+
+impl Appender {
+    /// Writes a batch. Columns the table does not have yet are added (schema merge).
+    pub async fn write(&mut self, batch: RecordBatch) -> Result<()> {
+        if batch.num_rows() == 0 {
+            return Ok(());
+        }
+        self.rows += batch.num_rows() as u64;
+        self.writer
+            .write_with_mode(batch, WriteMode::MergeSchema)
+            .await
+            .map_err(delta(&self.name))
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    /// Commits everything written, with the idempotency key `app_id` and metadata.
+    pub async fn commit(mut self, app_id: &str, metadata: serde_json::Map<String, serde_json::Value>) -> Result<u64> {
+        let props = CommitProperties::default()
+            .with_application_transaction(Transaction::new(app_id, 1))
+            .with_metadata(metadata);
+        let mut writer = self.writer.with_commit_properties(props);
+        let version = writer
+            .flush_and_commit(&mut self.table)
+            .await
+            .map_err(delta(&self.name))?;
+        Ok(version)
+    }
+}
+
+fn is_delta_table(dir: &Path) -> bool {
+    let log = dir.join("_delta_log");
+    std::fs::read_dir(&log)
+        .map(|mut entries| {
+            entries.any(|e| {
+                e.map(|e| e.file_name().to_string_lossy().ends_with(".json"))
+                    .unwrap_or(false)
+            })
+        })
+        .unwrap_or(false)
+}
+
+/// Nonzero target size, for callers that tune it.
+pub fn target_file_size() -> Option<NonZeroU64> {
+    NonZeroU64::new(TARGET_FILE_SIZE)
+}
+
+/// Casts view-typed string columns (which DataFusion's Parquet scan produces)
+/// to plain `Utf8`, so callers can downcast to `StringArray`.
+pub fn plain_strings(b: &RecordBatch) -> Result<RecordBatch> {
+    use arrow::datatypes::{DataType, Field, Schema};
+    if !b
+        .schema()
+        .fields()
+        .iter()
+        .any(|f| matches!(f.data_type(), DataType::Utf8View | DataType::LargeUtf8))
+    {
+        return Ok(b.clone());
+    }
+    let mut fields = Vec::with_capacity(b.num_columns());
+    let mut cols = Vec::with_capacity(b.num_columns());
+    for (f, c) in b.schema().fields().iter().zip(b.columns()) {
+        if matches!(f.data_type(), DataType::Utf8View | DataType::LargeUtf8) {
+            cols.push(arrow::compute::cast(c, &DataType::Utf8)?);
+            fields.push(Field::new(f.name(), DataType::Utf8, f.is_nullable()));
+        } else {
+            cols.push(c.clone());
+            fields.push(f.as_ref().clone());
+        }
+    }
+    Ok(RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), cols)?)
+}

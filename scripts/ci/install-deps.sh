@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Installs what the tests need, quietly (a failing step prints its log):
+#   * Debian packages: PostgreSQL and MariaDB servers, Chromium and ChromeDriver;
+#     skipped when they are all installed already;
+#   * the pinned Python environment of ../shared/bench/requirements.txt, as a venv at
+#     $HUAXIANG_CI_CACHE/venv, reused while the requirements (and Python) are unchanged.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../.." && pwd)"
+# shellcheck source=scripts/ci/common.sh
+. "$here/common.sh"
+
+install_apt_packages() {
+    local pkg missing=()
+    for pkg in "${HUAXIANG_APT_PACKAGES[@]}"; do
+        if [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" != "install ok installed" ]; then
+            missing+=("$pkg")
+        fi
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        say "apt packages already installed (${HUAXIANG_APT_PACKAGES[*]})"
+        return 0
+    fi
+    say "installing apt packages: ${missing[*]}"
+    [ "$(id -u)" -eq 0 ] || die "root is needed to install ${missing[*]}; install them and run again"
+
+    local log policy=/usr/sbin/policy-rc.d created_policy=0 ok=1
+    log="$(mktemp /tmp/huaxiang-apt.XXXXXX.log)"
+    # Keep the packages' maintainer scripts from starting the system services:
+    # the tests start their own servers on private ports.
+    if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\nexit 101\n' >"$policy"
+        chmod 755 "$policy"
+        created_policy=1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >"$log" 2>&1 || ok=0
+    if [ "$ok" -eq 1 ]; then
+        apt-get install -y -qq --no-install-recommends \
+            -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
+            "${missing[@]}" >>"$log" 2>&1 || ok=0
+    fi
+    if [ "$created_policy" -eq 1 ]; then rm -f "$policy"; fi
+    if [ "$ok" -ne 1 ]; then
+        show_log "$log" 60
+        die "apt-get failed to install ${missing[*]} (full log: $log)"
+    fi
+    rm -f "$log"
+}
+
+install_python_venv() {
+    local shared="${HUAXIANG_SHARED_DIR:-$repo/../shared}"
+    local req="$shared/bench/requirements.txt"
+    local venv="$HUAXIANG_CI_CACHE/venv"
+    local stamp="$venv/.huaxiang-requirements.sha256"
+    if [ ! -f "$req" ]; then
+        warn "$req not found: no Python environment installed"
+        return 0
+    fi
+    local python want
+    python="$(command -v python3)" || die "python3 not found"
+    want="$({
+        sha256sum <"$req"
+        "$python" -c 'import sys; print(sys.version)'
+    } | sha256sum | cut -d' ' -f1)"
+    if [ -x "$venv/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null || true)" = "$want" ]; then
+        say "python venv up to date ($venv)"
+        return 0
+    fi
+    say "installing python packages from $req into $venv"
+    local log
+    log="$(mktemp /tmp/huaxiang-pip.XXXXXX.log)"
+    rm -rf "$venv"
+    mkdir -p "$HUAXIANG_CI_CACHE"
+    if ! "$python" -m venv "$venv" >"$log" 2>&1 ||
+        ! "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$req" >>"$log" 2>&1; then
+        show_log "$log" 60
+        die "pip failed to install $req (full log: $log)"
+    fi
+    printf '%s\n' "$want" >"$stamp"
+    rm -f "$log"
+}
+
+install_apt_packages
+install_python_venv

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Runs the project's tests: `cargo nextest run --workspace --no-fail-fast`
+# (or `cargo test --workspace --no-fail-fast` where cargo-nextest is missing).
+#
+# The database tests need a real PostgreSQL and MariaDB, found through
+# HUAXIANG_TEST_PG_URL, HUAXIANG_TEST_MYSQL_URL and HUAXIANG_TEST_DB_PASSWORD.
+# When those are not set, this script starts throw-away servers itself with
+# scripts/ci/start-databases.sh (and stops them when it ends), provided the
+# servers are installed; otherwise the database tests skip themselves (outside
+# CI) and a note says how to get the servers.
+#
+# Usage: scripts/test.sh [cargo package selection, e.g. -p huaxiang-ingest]
+#   HUAXIANG_TEST_FILTER=NAME  only run tests whose name contains NAME
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ -z "${HUAXIANG_TEST_PG_URL:-}" ] || [ -z "${HUAXIANG_TEST_MYSQL_URL:-}" ] ||
+    [ -z "${HUAXIANG_TEST_DB_PASSWORD:-}" ]; then
+    # shellcheck source=scripts/ci/common.sh
+    . scripts/ci/common.sh
+    if databases_installed; then
+        trap 'scripts/ci/stop-databases.sh' EXIT
+        trap 'exit 130' INT
+        trap 'exit 143' TERM
+        scripts/ci/start-databases.sh
+        # shellcheck source=/dev/null
+        . "$HUAXIANG_DB_DIR/env.sh"
+    else
+        cat >&2 <<'NOTE'
+note: HUAXIANG_TEST_PG_URL / HUAXIANG_TEST_MYSQL_URL are not set and the PostgreSQL and
+      MariaDB servers are not installed, so the database tests will be skipped (they fail
+      under CI=true). Run `bash .ci/run` as root, which installs and starts them, or
+      `apt-get install postgresql mariadb-server` and run this script again.
+NOTE
+    fi
+fi
+
+selection=("$@")
+[ ${#selection[@]} -gt 0 ] || selection=(--workspace)
+filter=()
+[ -z "${HUAXIANG_TEST_FILTER:-}" ] || filter=("$HUAXIANG_TEST_FILTER")
+
+if cargo nextest --version >/dev/null 2>&1; then
+    cargo nextest run "${selection[@]}" --no-fail-fast ${filter[@]+"${filter[@]}"}
+else
+    cargo test "${selection[@]}" --no-fail-fast -- ${filter[@]+"${filter[@]}"}
+fi
