@@ -16,6 +16,8 @@ pub enum BuildError {
     Tags(#[from] huaxiang_tags::Error),
     #[error(transparent)]
     Segments(#[from] huaxiang_segments::Error),
+    #[error(transparent)]
+    Models(#[from] huaxiang_models::Error),
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("stage `{stage}`: {message}")]

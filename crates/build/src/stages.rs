@@ -1,6 +1,6 @@
 //! The stages that live in their own crates, adapted to [`Stage`].
 //!
-//! Features, tags and segments each own their tables and logic; this module
+//! Features, models, tags and segments each own their tables and logic; this module
 //! only places them in the build order.
 
 use huaxiang_store::Workspace;
@@ -20,6 +20,21 @@ impl Stage for FeaturesStage {
     }
     async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
         Ok(huaxiang_features::run(ws, ctx).await?)
+    }
+}
+
+/// Clusters, CLV and model scores on the new features (`model_scores` for tags).
+pub struct ModelsStage;
+
+impl Stage for ModelsStage {
+    fn name(&self) -> &'static str {
+        "models"
+    }
+    async fn fingerprint(&self, ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+        Ok(huaxiang_models::stage::fingerprint(ws, ctx).await?)
+    }
+    async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+        Ok(huaxiang_models::stage::run(ws, ctx).await?)
     }
 }
 

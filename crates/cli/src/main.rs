@@ -1,6 +1,7 @@
 //! `huaxiang`: the command line of Huaxiang (画像), AI-driven customer profiles.
 
 mod cmd;
+mod output;
 mod progress;
 
 use std::path::PathBuf;
@@ -45,6 +46,12 @@ enum Command {
     Metric(cmd::metric::Args),
     /// One person's 360 profile / 客户画像
     Profile(cmd::profile::Args),
+    /// Clustering segmentation with described clusters / 聚类分群
+    Cluster(cmd::cluster::Args),
+    /// Predictive models: train, list, show, score / 预测模型
+    Model(cmd::model::Args),
+    /// Customer lifetime value (BG/NBD + Gamma-Gamma) / 客户终身价值
+    Clv(cmd::clv::Args),
     /// Generate demo data, ingest, build and show results / 演示
     Demo(cmd::demo::Args),
 }
@@ -78,6 +85,9 @@ fn main() -> std::process::ExitCode {
             Command::Segment(a) => cmd::segment::run(&ws, a).await,
             Command::Metric(a) => cmd::metric::run(&ws, a).await,
             Command::Profile(a) => cmd::profile::run(&ws, a).await,
+            Command::Cluster(a) => cmd::cluster::run_cmd(&ws, a).await,
+            Command::Model(a) => cmd::model::run(&ws, a).await,
+            Command::Clv(a) => cmd::clv::run(&ws, a).await,
             Command::Demo(a) => cmd::demo::run(a).await,
         }
     });

@@ -117,3 +117,67 @@ fn no_plaintext_pii_anywhere_in_the_workspace() {
     let out = hx(&ws, &["sql", "--reveal", "SELECT phone FROM customers"]);
     assert!(!out.status.success(), "--reveal without the key must fail");
 }
+
+#[test]
+fn sql_reveal_obeys_reveal_users() {
+    let (tmp, ws) = workspace();
+    let f = tmp.path().join("c.csv");
+    std::fs::write(&f, "customer_id,name,phone\nC1,欧阳秘密,13912345678\n").expect("write");
+    ingest_json(&ws, &["--table", "customers", "--source", "s", &f.to_string_lossy()]);
+    ok(&ws, &["build"]);
+    let query = ["sql", "--reveal", "--format", "csv", "SELECT phone FROM customers"];
+    let open = hx_env(&ws, &query, &[("USER", "hx-intern")]);
+    assert!(open.status.success(), "{}", stderr(&open));
+    assert!(String::from_utf8_lossy(&open.stdout).contains("13912345678"));
+    let cfg = ws.join("huaxiang.toml");
+    let text = std::fs::read_to_string(&cfg).expect("config");
+    std::fs::write(
+        &cfg,
+        text.replace("reveal_users = []", "reveal_users = [\"hx-analyst\"]"),
+    )
+    .expect("config");
+    let refused = hx_env(&ws, &query, &[("USER", "hx-intern")]);
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("hx-intern") && stderr(&refused).contains("reveal_users"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(!String::from_utf8_lossy(&refused.stdout).contains("13912345678"));
+    let profile = hx_env(&ws, &["profile", "C1", "--reveal"], &[("USER", "hx-intern")]);
+    assert!(
+        !profile.status.success() && stderr(&profile).contains("reveal_users"),
+        "profile --reveal must be refused too: {}",
+        stderr(&profile)
+    );
+    let masked = hx_env(&ws, &["profile", "C1"], &[("USER", "hx-intern")]);
+    assert!(masked.status.success(), "{}", stderr(&masked));
+    let allowed = hx_env(&ws, &query, &[("USER", "hx-analyst")]);
+    assert!(allowed.status.success(), "{}", stderr(&allowed));
+    assert!(String::from_utf8_lossy(&allowed.stdout).contains("13912345678"));
+}
+
+#[test]
+fn a_closed_pipe_ends_sql_quietly() {
+    use std::io::Read;
+    let (_tmp, ws) = workspace();
+    let mut child = std::process::Command::new(bin())
+        .args(["-w", &ws.to_string_lossy(), "sql", "--format", "csv"])
+        .arg("SELECT value FROM generate_series(1, 300000)")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("read");
+    // The reader is dropped here, closing the pipe, like `| head`.
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{err}");
+}

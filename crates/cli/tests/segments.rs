@@ -8,7 +8,6 @@ mod common;
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use common::*;
@@ -24,20 +23,6 @@ fn built_workspace(customers: usize, seed: u64) -> (tempfile::TempDir, std::path
     }
     ok(&ws, &["build"]);
     (tmp, ws)
-}
-
-/// Runs the binary with extra environment variables.
-fn hx_env(ws: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut c = Command::new(bin());
-    c.arg("-w").arg(ws).args(args).env_remove("HUAXIANG_KEY");
-    for (k, v) in env {
-        c.env(k, v);
-    }
-    c.output().expect("run huaxiang")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 /// The member count `segment add` prints ("… `NAME`: N 人 / members …").

@@ -21,6 +21,9 @@ pub enum Error {
         column: String,
         available: String,
     },
+    /// Features were asked for before any customers were ingested and resolved.
+    #[error("尚无客户或身份链接 / no customers or identity links yet: ingest customers and run huaxiang build first")]
+    NoPersons,
     /// A user feature is not a valid per-person scalar expression.
     #[error("用户特征 `{feature}` 无效 / user feature `{feature}` (huaxiang.toml [[features]]): {message}")]
     UserFeature { feature: String, message: String },

@@ -41,7 +41,7 @@ pub mod catalog;
 pub mod dynamic;
 pub mod error;
 mod inputs;
-mod output;
+pub mod output;
 pub mod persons;
 pub mod plan;
 #[cfg(test)]
@@ -212,6 +212,22 @@ async fn collect_stored(
         .map(|b| output::to_stored(b, &schema))
         .collect::<Result<Vec<_>>>()?;
     Ok((schema, batches))
+}
+
+/// Computes the features as of `ctx.as_of` without writing them, with the
+/// same plans as a build: the rows of a point-in-time training set (features
+/// as of a past day) or of scoring. Columns as in the `features` table.
+pub async fn compute(
+    ws: &Workspace,
+    ctx: &BuildContext,
+) -> Result<(arrow::datatypes::SchemaRef, Vec<arrow::array::RecordBatch>)> {
+    let tables = ws.tables();
+    if !tables.exists("customers") || !tables.exists("identity_links") {
+        return Err(Error::NoPersons);
+    }
+    let engine = SqlEngine::new(ws, false).await?;
+    let planned = plan_all(engine.context(), ctx, &ws.config().features, true).await?;
+    collect_stored(planned.features, "features").await
 }
 
 /// Computes and writes `person_attributes` and `features` for `ctx`.

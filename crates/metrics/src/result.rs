@@ -82,6 +82,11 @@ impl Outcome {
                     let filled: StringArray = s.iter().map(|v| Some(v.unwrap_or(UNKNOWN))).collect();
                     fields.push(Field::new(f.name(), DataType::Utf8, false));
                     cols.push(Arc::new(filled));
+                } else if matches!(c.data_type(), DataType::Float64) {
+                    let v = c.as_primitive::<Float64Type>();
+                    let shown: StringArray = v.iter().map(|x| x.map(display_float)).collect();
+                    fields.push(Field::new(f.name(), DataType::Utf8, true));
+                    cols.push(Arc::new(shown));
                 } else {
                     fields.push(f.as_ref().clone());
                     cols.push(c.clone());
@@ -89,7 +94,8 @@ impl Outcome {
             }
             out.push(RecordBatch::try_new(Arc::new(Schema::new(fields)), cols)?);
         }
-        Ok(format_batches(&self.schema, &out, OutputFormat::Table)?)
+        let schema = out.first().map(|b| b.schema()).unwrap_or_else(|| self.schema.clone());
+        Ok(format_batches(&schema, &out, OutputFormat::Table)?)
     }
 
     /// CSV with a header row.
@@ -177,8 +183,33 @@ fn number(c: &ArrayRef, i: usize, f: impl Fn(&ArrayRef, usize) -> Value) -> Valu
     if c.is_null(i) { Value::Null } else { f(c, i) }
 }
 
+/// A float as people read it in a table: amounts and counts to two decimals,
+/// fractions (rates, shares) to four, so 47532.190000000024 reads 47532.19.
+fn display_float(v: f64) -> String {
+    if !v.is_finite() {
+        v.to_string()
+    } else if v.abs() >= 1.0 || v == 0.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.4}")
+    }
+}
+
 fn float(v: f64) -> Value {
     serde_json::Number::from_f64(v)
         .map(Value::Number)
         .unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::display_float;
+
+    #[test]
+    fn table_floats_are_rounded_for_reading() {
+        assert_eq!(display_float(47532.190000000024), "47532.19");
+        assert_eq!(display_float(0.123456), "0.1235");
+        assert_eq!(display_float(0.0), "0.00");
+        assert_eq!(display_float(-3.0), "-3.00");
+    }
 }

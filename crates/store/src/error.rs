@@ -33,6 +33,8 @@ pub enum StoreError {
         #[source]
         source: std::io::Error,
     },
+    #[error("revealing personal data is not allowed: {0}")]
+    RevealRefused(String),
     #[error("metadata file {path} is damaged: {message}")]
     Meta { path: PathBuf, message: String },
 }

@@ -23,6 +23,7 @@ and the key is present.
 
 pub mod error;
 pub mod meta;
+pub mod reveal;
 pub mod sql;
 pub mod table;
 pub mod udf;

@@ -37,6 +37,9 @@ impl SqlEngine {
     /// Registers every table of `ws`. With `reveal`, personal data is shown in
     /// plain text, which needs the key; without it, masked (or locked without a key).
     pub async fn new(ws: &Workspace, reveal: bool) -> Result<SqlEngine> {
+        if reveal {
+            crate::reveal::check_reveal(ws)?;
+        }
         let keys: Option<Keys> = match ws.keys() {
             Ok(k) => Some(k),
             Err(e) if reveal => return Err(e),

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
-use crate::base::{ATTRIBUTES, FEATURES, Origin};
+use crate::base::{ATTRIBUTES, FEATURES, MODEL_SCORES, Origin};
 use crate::catalog::Catalog;
 use crate::definition::{TagDef, TagType};
 use crate::rfm;
@@ -58,7 +58,7 @@ pub fn attribute_sources(name: &str) -> Vec<&'static str> {
 /// One node of a lineage tree.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Node {
-    /// `tag`, `feature`, `attribute`, `table` or `column`.
+    /// `tag`, `feature`, `attribute`, `model`, `table` or `column`.
     pub kind: &'static str,
     pub name: String,
     pub children: Vec<Node>,
@@ -114,6 +114,13 @@ fn column_node(name: &str, origin: Origin) -> Node {
             kind: "attribute",
             name: name.to_string(),
             children: source_nodes(ATTRIBUTES, &attribute_sources(name)),
+        },
+        // Model outputs are computed from the features by a registered model
+        // (`huaxiang model show`), so the lineage continues at `features`.
+        Origin::Model => Node {
+            kind: "model",
+            name: name.to_string(),
+            children: vec![Node::leaf("table", MODEL_SCORES), Node::leaf("table", FEATURES)],
         },
     }
 }

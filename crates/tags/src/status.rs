@@ -29,9 +29,10 @@ use crate::snapshot::COVERAGE;
 use crate::validate::{self, Analysis};
 
 /// The tables the tags stage itself reads (its fingerprint).
-pub const STAGE_INPUTS: [&str; 6] = [
+pub const STAGE_INPUTS: [&str; 7] = [
     FEATURES,
     ATTRIBUTES,
+    crate::base::MODEL_SCORES,
     crate::assignments::TABLE,
     "persons",
     "identity_links",

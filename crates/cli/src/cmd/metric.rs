@@ -1,7 +1,6 @@
 //! `huaxiang metric`: compute a metric of the catalog, or list the catalog.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::Path;
 
 use anyhow::Context;
@@ -116,16 +115,7 @@ pub async fn run(ws: &Path, a: Args) -> anyhow::Result<()> {
             }
         }
     }
-    emit(&text)
-}
-
-/// Writes to stdout; a closed pipe (`| head`) is not an error.
-fn emit(text: &str) -> anyhow::Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
+    crate::output::emit(&text)
 }
 
 /// One CSV field, quoted when needed.
@@ -197,5 +187,5 @@ fn list(catalog: &Catalog, format: Format) -> anyhow::Result<()> {
             }
         }
     }
-    emit(&text)
+    crate::output::emit(&text)
 }

@@ -1,11 +1,14 @@
 //! One module per subcommand.
 
 pub mod build;
+pub mod cluster;
+pub mod clv;
 pub mod demo;
 pub mod identity;
 pub mod ingest;
 pub mod init;
 pub mod metric;
+pub mod model;
 pub mod profile;
 pub mod quality;
 pub mod segment;

@@ -32,6 +32,5 @@ pub async fn run(ws: &Path, a: Args) -> anyhow::Result<()> {
         Format::Json => OutputFormat::Json,
     };
     let text = format_batches(&schema, &batches, f)?;
-    println!("{}", text.trim_end());
-    Ok(())
+    crate::output::emit(&format!("{}\n", text.trim_end()))
 }

@@ -19,6 +19,21 @@ pub fn hx(ws: &Path, args: &[&str]) -> Output {
         .expect("run huaxiang")
 }
 
+/// Runs the binary with extra environment variables.
+pub fn hx_env(ws: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut c = Command::new(bin());
+    c.arg("-w").arg(ws).args(args).env_remove("HUAXIANG_KEY");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run huaxiang")
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// Runs and asserts success; returns stdout.
 pub fn ok(ws: &Path, args: &[&str]) -> String {
     let out = hx(ws, args);
