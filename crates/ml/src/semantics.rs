@@ -150,9 +150,32 @@ fn table() -> &'static Table {
     })
 }
 
+/// The Chinese word for an event type or channel that a prefixed column names
+/// (`days_since_search`, `touches_sms`); other suffixes stay as they are.
+fn zh_word(x: &str) -> &str {
+    match x {
+        "app_open" => "打开App",
+        "page_view" => "浏览页面",
+        "search" => "搜索",
+        "product_view" => "浏览商品",
+        "add_to_cart" => "加购",
+        "begin_checkout" => "结算",
+        "purchase" => "购买",
+        "push_click" => "点击推送",
+        "coupon_claim" => "领券",
+        "push" => "推送",
+        "sms" => "短信",
+        "email" => "邮件",
+        "ad_search" => "搜索广告",
+        "ad_social" => "社交广告",
+        "kol" => "达人推广",
+        other => other,
+    }
+}
+
 fn pair(p: &[String; 2], x: &str) -> Bilingual {
     Bilingual {
-        zh: p[0].replace("{x}", x),
+        zh: p[0].replace("{x}", zh_word(x)),
         en: p[1].replace("{x}", &x.replace('_', " ")),
     }
 }
@@ -227,8 +250,15 @@ mod tests {
     fn prefixes_fill_in_the_suffix() {
         let m = meaning("days_since_search");
         assert_eq!(m.label.en, "days since the last search");
-        assert_eq!(m.reason_for(7.0).zh, "已 7 天没有search");
-        assert_eq!(meaning("touches_sms").high.map(|b| b.zh), Some("sms高触达".to_string()));
+        assert_eq!(m.reason_for(7.0).zh, "已 7 天没有搜索");
+        assert_eq!(
+            meaning("touches_sms").high.map(|b| b.zh),
+            Some("短信高触达".to_string())
+        );
+        assert_eq!(
+            meaning("days_since_other_event").reason_for(2.0).zh,
+            "已 2 天没有other_event"
+        );
     }
 
     #[test]

@@ -68,6 +68,9 @@ pub struct Entry {
     pub top_decile_lift: Option<f64>,
     pub grade: Option<String>,
     pub threshold: f64,
+    /// The estimator's parameters (learning rate, leaves, penalty, …).
+    #[serde(default)]
+    pub parameters: serde_json::Value,
 }
 
 impl Entry {
@@ -166,6 +169,7 @@ pub async fn register(
             .and_then(|e| e.grade.as_ref())
             .map(|g| g.message.clone()),
         threshold: model.threshold.value,
+        parameters: serde_json::to_value(&model.spec)?,
     };
     let path = model_path(ws, name, version);
     if let Some(parent) = path.parent() {
@@ -211,6 +215,7 @@ pub async fn write_table(ws: &Workspace, reg: &Registry) -> Result<()> {
         .float("top_decile_lift", m.iter().map(|e| nan(e.top_decile_lift)))
         .text("grade", m.iter().map(|e| e.grade.as_deref()))
         .float("threshold", m.iter().map(|e| e.threshold))
+        .text("parameters", m.iter().map(|e| Some(e.parameters.to_string())))
         .overwrite(ws, TABLE, meta([]))
         .await?;
     Ok(())

@@ -131,7 +131,9 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         let (schema, batches) = engine.query(sql).await?;
         println!("{}", format_batches(&schema, &batches, OutputFormat::Table)?);
     }
+    models(&ws).await?;
     tour(&ws).await?;
+    ai_tour(&ws).await?;
     println!(
         "\n工作区 / workspace: {}   try: huaxiang -w {} sql \"SELECT * FROM persons LIMIT 5\"",
         dir.display(),
@@ -139,6 +141,84 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// The AI stages on the demo data: a clustering (k chosen automatically) and
+/// a point-in-time churn model, both kept, so the next build refreshes them
+/// and evaluates their tags. CLV is fitted by every build.
+async fn models(ws: &Workspace) -> anyhow::Result<()> {
+    use huaxiang_models::{cluster, predict, registry};
+    if cluster::load_config(ws)?.is_none() {
+        println!("== 聚类 / clustering: huaxiang cluster --k auto");
+        let cfg = cluster::ClusterConfig {
+            params: huaxiang_cluster::ClusterParams::new(huaxiang_cluster::Algo::KMeans)
+                .k_auto()
+                .k_range(3, 8)
+                .seed(42)
+                .stability_runs(0),
+            features: Vec::new(),
+        };
+        let (run, _) = cluster::run(ws, &cfg, true).await?;
+        println!(
+            "  k = {} ({}), silhouette {:.3}",
+            run.k,
+            run.selection.as_ref().map_or("", |s| s.rule.as_str()),
+            run.quality.silhouette.unwrap_or(f64::NAN)
+        );
+    }
+    if registry::Registry::load(ws)?.latest("churn").is_none() {
+        println!("== 流失模型 / churn model: huaxiang model train churn --horizon 180");
+        let set = predict::training_set(ws, predict::Target::Churn, 180, None, None).await?;
+        let opts = huaxiang_predict::TrainOptions {
+            cv_folds: 3,
+            ..Default::default()
+        };
+        let source = registry::TrainingSource::Workspace {
+            features_as_of: set.features_as_of.to_string(),
+            label_end: set.label_end.to_string(),
+            horizon_days: set.horizon_days,
+        };
+        let (out, entry) = predict::train_and_register(Some(ws), "churn", "churn", source, &set.data, &opts).await?;
+        let auc = entry.as_ref().and_then(|e| e.roc_auc).unwrap_or(f64::NAN);
+        println!(
+            "  {} rows (features as of {}), {} · 3-fold ROC-AUC {:.3}",
+            set.data.n_rows(),
+            set.features_as_of,
+            out.model.kind.name(),
+            auc
+        );
+    }
+    Ok(())
+}
+
+/// What the AI stages produced, as the tables show it.
+async fn ai_tour(ws: &Workspace) -> anyhow::Result<()> {
+    let engine = SqlEngine::new(ws, false).await?;
+    for (title, sql) in AI_QUESTIONS {
+        println!("== {title}\n   huaxiang sql \"{sql}\"");
+        let (schema, batches) = engine.query(sql).await?;
+        println!("{}", format_batches(&schema, &batches, OutputFormat::Table)?);
+    }
+    Ok(())
+}
+
+const AI_QUESTIONS: [(&str, &str); 3] = [
+    (
+        "聚类分群 / clusters",
+        "SELECT cluster, name_zh, name_en, size, round(share * 100, 1) AS pct, top_features \
+         FROM cluster_profiles ORDER BY size DESC",
+    ),
+    (
+        "流失风险最高 / highest churn risk, with reasons",
+        "SELECT person_id, round(score, 3) AS churn_score, reasons_zh, reasons_en \
+         FROM predictions WHERE model = 'churn' ORDER BY score DESC LIMIT 5",
+    ),
+    (
+        "客户终身价值分档 / CLV bands (next 180 days)",
+        "SELECT t.clv_band, count(*) AS persons, round(avg(v.p_alive), 3) AS p_alive, \
+         round(avg(v.expected_orders), 2) AS orders, round(sum(v.expected_spend), 0) AS spend \
+         FROM person_tags t JOIN clv v USING (person_id) GROUP BY t.clv_band ORDER BY spend DESC",
+    ),
+];
 
 /// Demo rule tags: (id, 中文名, English name, expression).
 const TAGS: [(&str, &str, &str, &str); 3] = [
