@@ -25,12 +25,51 @@ pub struct Node {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Split {
     pub feature: usize,
+    /// `+∞` for a split that only separates missing values from the rest; JSON has no
+    /// infinity, so non-finite thresholds are written as the strings `"inf"` / `"-inf"`.
+    #[serde(with = "non_finite")]
     pub threshold: f64,
     pub missing_left: bool,
     pub left: usize,
     pub right: usize,
     /// Loss reduction of the split (for gain importance).
     pub gain: f64,
+}
+
+/// An `f64` that may be infinite, as a JSON number or the string `"inf"` / `"-inf"` / `"NaN"`.
+mod non_finite {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if v.is_finite() {
+            s.serialize_f64(*v)
+        } else if v.is_nan() {
+            s.serialize_str("NaN")
+        } else if *v > 0.0 {
+            s.serialize_str("inf")
+        } else {
+            s.serialize_str("-inf")
+        }
+    }
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Number(f64),
+        Text(String),
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Number(v) => Ok(v),
+            Repr::Text(t) => match t.as_str() {
+                "inf" => Ok(f64::INFINITY),
+                "-inf" => Ok(f64::NEG_INFINITY),
+                "NaN" => Ok(f64::NAN),
+                other => Err(serde::de::Error::custom(format!("not a number: `{other}`"))),
+            },
+        }
+    }
 }
 
 impl Split {
@@ -237,6 +276,28 @@ fn unwound_path_sum(path: &[PathElement], d: usize, k: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_only_split_survives_json() {
+        for t in [f64::INFINITY, f64::NEG_INFINITY, 0.1 + 0.2] {
+            let s = Split {
+                feature: 3,
+                threshold: t,
+                missing_left: false,
+                left: 1,
+                right: 2,
+                gain: 0.5,
+            };
+            let text = serde_json::to_string(&s).expect("write");
+            let back: Split = serde_json::from_str(&text).expect("read");
+            assert_eq!(back, s, "{text}");
+        }
+        let nan: Split = serde_json::from_str(
+            r#"{"feature":0,"threshold":"NaN","missing_left":true,"left":1,"right":2,"gain":0.0}"#,
+        )
+        .expect("read");
+        assert!(nan.threshold.is_nan());
+    }
 
     fn leaf(value: f64, cover: f64) -> Node {
         Node {
