@@ -85,3 +85,19 @@ pub async fn scalar_text(ws: &Workspace, sql: &str) -> Result<Option<String>> {
     }
     Ok(None)
 }
+
+/// Columns `names` of `batches` as text (`None` = NULL), in row order.
+pub fn text_columns(batches: &[RecordBatch], names: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
+    let mut out = vec![Vec::new(); names.len()];
+    for b in batches {
+        for (j, name) in names.iter().enumerate() {
+            let col = b
+                .column_by_name(name)
+                .ok_or_else(|| crate::error::Error::Invalid(format!("the query result has no column `{name}`")))?;
+            let c = arrow::compute::cast(col, &DataType::Utf8)?;
+            let c = c.as_string::<i32>();
+            out[j].extend((0..c.len()).map(|i| (!c.is_null(i)).then(|| c.value(i).to_string())));
+        }
+    }
+    Ok(out)
+}

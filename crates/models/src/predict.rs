@@ -170,7 +170,8 @@ async fn buyers_between(ws: &Workspace, ctx_from: &BuildContext, ctx_to: &BuildC
         micros_sql(ctx_to.cutoff_micros()),
     );
     let batches = query(ws, &sql).await?;
-    Ok(Frame::from_batches(&batches, "person_id")?.ids)
+    let cols = crate::output::text_columns(&batches, &["person_id"])?;
+    Ok(cols.into_iter().flatten().flatten().collect())
 }
 
 /// Builds the training rows of `target` with labels from the `horizon`
@@ -359,12 +360,12 @@ async fn record_persons(ws: &Workspace) -> Result<HashMap<String, String>> {
         ),
     )
     .await?;
-    let f = Frame::from_batches(&batches, "id")?;
-    let persons: Vec<String> = match f.columns.first() {
-        Some((_, crate::frame::Values::Text(v))) => v.iter().map(|p| p.clone().unwrap_or_default()).collect(),
-        _ => Vec::new(),
-    };
-    Ok(f.ids.into_iter().zip(persons).collect())
+    let cols = crate::output::text_columns(&batches, &["id", "person_id"])?;
+    Ok(cols[0]
+        .iter()
+        .zip(&cols[1])
+        .filter_map(|(r, p)| Some((r.clone()?, p.clone()?)))
+        .collect())
 }
 
 /// Trains on `data` and, when `ws` is given, registers the model as the next
