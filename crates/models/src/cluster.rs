@@ -33,6 +33,23 @@ pub struct ClusterConfig {
     pub params: ClusterParams,
     /// The feature columns; empty = the default ([`default_features`]).
     pub features: Vec<String>,
+    /// Cluster every person, including those with no order, session or ticket
+    /// (contacts known only from a CRM, say), instead of the active ones.
+    #[serde(default)]
+    pub all_persons: bool,
+}
+
+/// The columns whose sum tells whether a person did anything at all.
+pub const ACTIVITY_COLUMNS: [&str; 4] = ["frequency", "refunds", "sessions", "ticket_count"];
+
+/// The rows of persons with any order, session or ticket. A person who never
+/// did anything has no behaviour to segment by: put among customers they
+/// form a cluster of their own and pull every centre towards zero.
+pub fn active_rows(frame: &Frame) -> Vec<usize> {
+    let cols: Vec<&[f64]> = ACTIVITY_COLUMNS.iter().filter_map(|c| frame.numeric(c)).collect();
+    (0..frame.len())
+        .filter(|&i| cols.is_empty() || cols.iter().any(|c| c[i] > 0.0))
+        .collect()
 }
 
 /// Every run so far (`meta/cluster_runs.json`), newest last.
@@ -55,6 +72,9 @@ pub struct RunRecord {
     pub silhouette: Option<f64>,
     pub stability_mean_ari: Option<f64>,
     pub seconds: f64,
+    /// Persons left out (no activity) unless `all_persons`.
+    #[serde(default)]
+    pub persons_excluded: usize,
 }
 
 /// The 23 reference features of the customer-360 definitions.
@@ -90,7 +110,13 @@ pub async fn features_as_of(ws: &Workspace) -> Result<Option<String>> {
 /// Runs the clustering `config` on the current features and writes
 /// `clusters`, `cluster_profiles` and `cluster_runs`. Saves the config when `keep`.
 pub async fn run(ws: &Workspace, config: &ClusterConfig, keep: bool) -> Result<(ClusterRun, RunRecord)> {
-    let frame = read_features(ws).await?;
+    let all = read_features(ws).await?;
+    let frame = if config.all_persons {
+        all.clone()
+    } else {
+        all.select_rows(&active_rows(&all))
+    };
+    let persons_excluded = all.len() - frame.len();
     let names = if config.features.is_empty() {
         default_features()
             .into_iter()
@@ -115,6 +141,7 @@ pub async fn run(ws: &Workspace, config: &ClusterConfig, keep: bool) -> Result<(
         silhouette: result.quality.silhouette,
         stability_mean_ari: result.stability.as_ref().map(|s| s.mean_ari),
         seconds: result.timings.total,
+        persons_excluded,
     };
     write(ws, &frame, &result, &record).await?;
     if keep {
@@ -123,6 +150,7 @@ pub async fn run(ws: &Workspace, config: &ClusterConfig, keep: bool) -> Result<(
             &ClusterConfig {
                 params: config.params.clone(),
                 features: names,
+                all_persons: config.all_persons,
             },
         )?;
     }
@@ -191,6 +219,7 @@ async fn write(ws: &Workspace, frame: &Frame, result: &ClusterRun, record: &RunR
             r.iter().map(|x| x.stability_mean_ari.unwrap_or(f64::NAN)),
         )
         .float("seconds", r.iter().map(|x| x.seconds))
+        .int("persons_excluded", r.iter().map(|x| x.persons_excluded as i64))
         .overwrite(ws, RUNS, meta([]))
         .await?;
     Ok(())

@@ -24,6 +24,9 @@ pub struct Args {
     /// Seeds compared for stability (adjusted Rand index); 0 skips / 稳定性比较的种子数
     #[arg(long, default_value_t = 3)]
     stability: usize,
+    /// Cluster every person, also those with no order, session or ticket / 包含无行为的客户
+    #[arg(long)]
+    all_persons: bool,
     /// Do not keep these settings for later builds / 不保存设置
     #[arg(long)]
     no_keep: bool,
@@ -48,6 +51,7 @@ pub async fn run_cmd(ws: &Path, a: Args) -> anyhow::Result<()> {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect(),
+        all_persons: a.all_persons,
     };
     let (result, record) = run(&ws, &config, !a.no_keep).await?;
     let tags = huaxiang_models::scoring::refresh_model_scores(&ws).await?;
@@ -63,6 +67,13 @@ pub async fn run_cmd(ws: &Path, a: Args) -> anyhow::Result<()> {
         "聚类 / clustering: {} k={} seed={} · {} 人 / persons · run {}",
         result.algo, result.k, result.seed, result.rows, result.model_tag
     )?;
+    if record.persons_excluded > 0 {
+        writeln!(
+            t,
+            "  未参与 / left out: {} 人无订单、会话或工单 / persons with no order, session or ticket (--all-persons includes them)",
+            record.persons_excluded
+        )?;
+    }
     writeln!(t, "\n预处理 / preprocessing:")?;
     for c in &result.preprocess.columns {
         writeln!(

@@ -156,6 +156,7 @@ async fn models(ws: &Workspace) -> anyhow::Result<()> {
                 .seed(42)
                 .stability_runs(0),
             features: Vec::new(),
+            all_persons: false,
         };
         let (run, _) = cluster::run(ws, &cfg, true).await?;
         println!(
