@@ -36,13 +36,23 @@ fn clusters_churn_and_clv_on_a_built_workspace() {
     );
     assert_eq!(num(&ws, "SELECT min(horizon_days) FROM clv"), 180.0);
 
-    // Clustering: every person in one cluster, every cluster named in both languages.
+    // Clustering: every active person in one cluster, every cluster named in both languages;
+    // persons who never ordered, browsed or wrote (CRM-only contacts) are left out and counted.
     let c = json(&ok(
         &ws,
         &["cluster", "--k", "4", "--seed", "7", "--stability", "2", "--json"],
     ));
     assert_eq!(c["k"], 4);
-    assert_eq!(num(&ws, "SELECT count(*) FROM clusters"), persons);
+    let active = num(
+        &ws,
+        "SELECT count(*) FROM features WHERE frequency > 0 OR refunds > 0 OR sessions > 0 OR ticket_count > 0",
+    );
+    assert!(active < persons, "the demo data has CRM-only contacts");
+    assert_eq!(num(&ws, "SELECT count(*) FROM clusters"), active);
+    assert_eq!(
+        num(&ws, "SELECT max(persons_excluded) FROM cluster_runs"),
+        persons - active
+    );
     assert_eq!(num(&ws, "SELECT count(DISTINCT cluster) FROM clusters"), 4.0);
     assert_eq!(
         num(
@@ -139,6 +149,43 @@ fn clusters_churn_and_clv_on_a_built_workspace() {
         );
         assert!(covered > 0.0, "tag {tag} has no values");
     }
+
+    // A label file whose ids are workspace records is joined to the persons' features;
+    // its other columns are not features.
+    let truth = std::fs::read_to_string(data.join("truth/segments.csv")).expect("segments");
+    let mut file = String::from("customer_id,dormant,segment_note\n");
+    for line in truth.lines().skip(1) {
+        let (id, seg) = line.split_once(',').expect("two columns");
+        file.push_str(&format!("{id},{},{seg}\n", u8::from(seg == "沉睡流失")));
+    }
+    let labels = tmp.path().join("dormant.csv");
+    std::fs::write(&labels, file).expect("write");
+    let j = json(&ok(
+        &ws,
+        &[
+            "model",
+            "train",
+            "--label-file",
+            &labels.to_string_lossy(),
+            "--id-col",
+            "customer_id",
+            "--label-col",
+            "dormant",
+            "--cv",
+            "3",
+            "--json",
+        ],
+    ));
+    assert_eq!(j["data"]["self_contained"], false, "{}", j["data"]);
+    assert_eq!(j["data"]["matched_rows"], j["data"]["rows"]);
+    assert_eq!(j["model"], "dormant");
+    assert!(j["roc_auc"].as_f64().is_some_and(|a| a > 0.7), "{}", j["roc_auc"]);
+    assert!(!j["importance"].to_string().contains("segment_note"));
+    assert_eq!(
+        num(&ws, "SELECT count(DISTINCT model) FROM predictions"),
+        2.0,
+        "both models score the persons"
+    );
 
     // Clear refusals.
     let long = hx(&ws, &["model", "train", "churn", "--horizon", "2000"]);
