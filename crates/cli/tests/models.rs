@@ -256,32 +256,36 @@ fn cdnow_csv(dir: &Path) -> std::path::PathBuf {
     path
 }
 
+/// `clv fit` on `file` with the CDNow columns and calibration end, plus `extra`.
+fn clv_fit_args(file: &Path, extra: &[&str]) -> Vec<String> {
+    let mut a: Vec<String> = [
+        "clv",
+        "fit",
+        "--file",
+        &file.to_string_lossy(),
+        "--customer-col",
+        "customer",
+        "--time-col",
+        "date",
+        "--amount-col",
+        "amount",
+        "--calibration-end",
+        "1997-09-30",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    a.extend(extra.iter().map(|s| s.to_string()));
+    a
+}
+
 #[test]
 fn clv_fit_reproduces_the_published_cdnow_estimates() {
     let tmp = tempfile::tempdir().expect("tmp");
     let file = cdnow_csv(tmp.path());
-    let out = ok(
-        &tmp.path().join("nowhere"),
-        &[
-            "clv",
-            "fit",
-            "--file",
-            &file.to_string_lossy(),
-            "--customer-col",
-            "customer",
-            "--time-col",
-            "date",
-            "--amount-col",
-            "amount",
-            "--time-format",
-            "%Y%m%d",
-            "--calibration-end",
-            "1997-09-30",
-            "--unit",
-            "week",
-            "--json",
-        ],
-    );
+    let nowhere = tmp.path().join("nowhere");
+    let args = clv_fit_args(&file, &["--time-format", "%Y%m%d", "--unit", "week", "--json"]);
+    let out = ok(&nowhere, &args.iter().map(String::as_str).collect::<Vec<_>>());
     let v = json(&out);
     // Fader, Hardie & Lee (2005): r = 0.243, α = 4.414, a = 0.793, b = 2.426, LL = −9582.4;
     // Fader & Hardie's Gamma-Gamma note: p = 6.25, q = 3.74, γ = 15.44.
@@ -302,23 +306,8 @@ fn clv_fit_reproduces_the_published_cdnow_estimates() {
     // A bad cell names the file, line and column.
     let bad = tmp.path().join("bad.csv");
     std::fs::write(&bad, "customer,date,amount\n1,19970101,10\n2,1997-13-45,5\n").expect("write");
-    let out = hx(
-        &tmp.path().join("nowhere"),
-        &[
-            "clv",
-            "fit",
-            "--file",
-            &bad.to_string_lossy(),
-            "--customer-col",
-            "customer",
-            "--time-col",
-            "date",
-            "--amount-col",
-            "amount",
-            "--calibration-end",
-            "1997-09-30",
-        ],
-    );
+    let args = clv_fit_args(&bad, &[]);
+    let out = hx(&nowhere, &args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(!out.status.success());
     let e = stderr(&out);
     assert!(e.contains("bad.csv") && e.contains("date") && e.contains('3'), "{e}");

@@ -298,18 +298,8 @@ pub async fn label_file_set(
             Some(f) => file_data.select_columns(f)?,
             None => file_data,
         };
-        let persons = data.n_rows();
-        return Ok((
-            data,
-            LabelUse {
-                file,
-                rows: report.rows,
-                matched_rows,
-                persons,
-                conflicting_persons: 0,
-                self_contained: true,
-            },
-        ));
+        let used = label_use(file, report.rows, matched_rows, data.n_rows(), 0, true);
+        return Ok((data, used));
     }
     let Some(ws) = ws else {
         return Err(Error::Invalid("a workspace is needed".into()));
@@ -336,18 +326,26 @@ pub async fn label_file_set(
     let frame = frame.select_rows(&keep);
     let y: Vec<bool> = frame.ids.iter().map(|p| by_person[p.as_str()]).collect();
     let data = frame.dataset(features)?.with_labels(y)?;
-    let persons = data.n_rows();
-    Ok((
-        data,
-        LabelUse {
-            file,
-            rows: report.rows,
-            matched_rows,
-            persons,
-            conflicting_persons: conflicts.len(),
-            self_contained: false,
-        },
-    ))
+    let used = label_use(file, report.rows, matched_rows, data.n_rows(), conflicts.len(), false);
+    Ok((data, used))
+}
+
+fn label_use(
+    file: String,
+    rows: usize,
+    matched_rows: usize,
+    persons: usize,
+    conflicting_persons: usize,
+    self_contained: bool,
+) -> LabelUse {
+    LabelUse {
+        file,
+        rows,
+        matched_rows,
+        persons,
+        conflicting_persons,
+        self_contained,
+    }
 }
 
 /// Record id → person id, for record ids that belong to exactly one person.
