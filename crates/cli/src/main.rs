@@ -52,6 +52,8 @@ enum Command {
     Model(cmd::model::Args),
     /// Customer lifetime value (BG/NBD + Gamma-Gamma) / 客户终身价值
     Clv(cmd::clv::Args),
+    /// A/B test readout or sample size / 实验分析
+    Experiment(cmd::experiment::Args),
     /// Generate demo data, ingest, build and show results / 演示
     Demo(cmd::demo::Args),
 }
@@ -88,6 +90,7 @@ fn main() -> std::process::ExitCode {
             Command::Cluster(a) => cmd::cluster::run_cmd(&ws, a).await,
             Command::Model(a) => cmd::model::run(&ws, a).await,
             Command::Clv(a) => cmd::clv::run(&ws, a).await,
+            Command::Experiment(a) => cmd::experiment::run(&ws, a).await,
             Command::Demo(a) => cmd::demo::run(a).await,
         }
     });

@@ -4,6 +4,7 @@ pub mod build;
 pub mod cluster;
 pub mod clv;
 pub mod demo;
+pub mod experiment;
 pub mod identity;
 pub mod ingest;
 pub mod init;

@@ -1,0 +1,18 @@
+/*!
+Behaviour and marketing analytics over a workspace.
+
+The statistics live in crates without I/O (`huaxiang-experiments` for A/B
+readouts); this crate reads the workspace's tables with SQL, hands the counts
+over, and writes every readout as a table, so that what a command prints can
+be re-derived with `huaxiang sql` and shown by the web UI from the same rows.
+
+* [`experiment`]: the readout of an experiment of the `experiment` table
+  (assignment and outcome per customer), optionally CUPED-adjusted with a
+  feature of the person as the pre-period covariate; table
+  `experiment_results`.
+*/
+
+pub mod error;
+pub mod experiment;
+
+pub use error::{Error, Result};
