@@ -1,4 +1,5 @@
-//! The error type of huaxiang-analytics.
+//! The error type of huaxiang-analytics: the algorithm crates' errors, the
+//! store's, and invalid requests (bilingual messages naming the bad input).
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -7,7 +8,17 @@ pub enum Error {
     #[error(transparent)]
     Store(#[from] huaxiang_store::StoreError),
     #[error(transparent)]
+    Models(#[from] huaxiang_models::Error),
+    #[error(transparent)]
     Experiment(#[from] huaxiang_experiments::ExperimentError),
+    #[error(transparent)]
+    Baskets(#[from] huaxiang_baskets::BasketError),
+    #[error(transparent)]
+    Behavior(#[from] huaxiang_behavior::BehaviorError),
+    #[error(transparent)]
+    Recommend(#[from] huaxiang_recommend::RecommendError),
+    #[error(transparent)]
+    Attribution(#[from] huaxiang_attribution::AttributionError),
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("{0}")]

@@ -12,7 +12,19 @@ be re-derived with `huaxiang sql` and shown by the web UI from the same rows.
   `experiment_results`.
 */
 
+pub mod attribution;
 pub mod error;
+pub mod events;
 pub mod experiment;
+pub mod funnel;
+pub mod lifecycle;
+pub mod paths;
+pub mod read;
+pub mod recommend;
+pub mod results;
+pub mod retention;
+pub mod rules;
+pub mod sessions;
+pub mod stage;
 
 pub use error::{Error, Result};

@@ -18,6 +18,8 @@ pub enum BuildError {
     Segments(#[from] huaxiang_segments::Error),
     #[error(transparent)]
     Models(#[from] huaxiang_models::Error),
+    #[error(transparent)]
+    Analytics(#[from] huaxiang_analytics::Error),
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
     #[error("stage `{stage}`: {message}")]

@@ -38,6 +38,21 @@ impl Stage for ModelsStage {
     }
 }
 
+/// Sessions, lifecycle stages, recommendations and association rules.
+pub struct BehaviorStage;
+
+impl Stage for BehaviorStage {
+    fn name(&self) -> &'static str {
+        "behavior"
+    }
+    async fn fingerprint(&self, ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+        Ok(huaxiang_analytics::stage::fingerprint(ws, ctx).await?)
+    }
+    async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+        Ok(huaxiang_analytics::stage::run(ws, ctx).await?)
+    }
+}
+
 /// Tag values of this build, their history, coverage and lineage.
 pub struct TagsStage;
 

@@ -54,6 +54,22 @@ enum Command {
     Clv(cmd::clv::Args),
     /// A/B test readout or sample size / 实验分析
     Experiment(cmd::experiment::Args),
+    /// Cut events into sessions by inactivity / 会话切分
+    Sessions(cmd::behavior::SessionsArgs),
+    /// Conversion funnel over event steps / 转化漏斗
+    Funnel(cmd::behavior::FunnelArgs),
+    /// Most frequent event paths after or before an event / 行为路径
+    Paths(cmd::behavior::PathsArgs),
+    /// Cohort retention by first order or signup / 留存分析
+    Retention(cmd::behavior::RetentionArgs),
+    /// Lifecycle stage per person / 生命周期
+    Lifecycle(cmd::behavior::LifecycleArgs),
+    /// Association rules (FP-growth) and cross-sell / 关联规则
+    Rules(cmd::rules::Args),
+    /// Recommendations per person, similar products, evaluation / 商品推荐
+    Recommend(cmd::recommend::Args),
+    /// Marketing attribution per channel and campaign / 营销归因
+    Attribution(cmd::attribution::Args),
     /// Generate demo data, ingest, build and show results / 演示
     Demo(cmd::demo::Args),
 }
@@ -91,6 +107,14 @@ fn main() -> std::process::ExitCode {
             Command::Model(a) => cmd::model::run(&ws, a).await,
             Command::Clv(a) => cmd::clv::run(&ws, a).await,
             Command::Experiment(a) => cmd::experiment::run(&ws, a).await,
+            Command::Sessions(a) => cmd::behavior::run_sessions(&ws, a).await,
+            Command::Funnel(a) => cmd::behavior::run_funnel(&ws, a).await,
+            Command::Paths(a) => cmd::behavior::run_paths(&ws, a).await,
+            Command::Retention(a) => cmd::behavior::run_retention(&ws, a).await,
+            Command::Lifecycle(a) => cmd::behavior::run_lifecycle(&ws, a).await,
+            Command::Rules(a) => cmd::rules::run(&ws, a).await,
+            Command::Recommend(a) => cmd::recommend::run(&ws, a).await,
+            Command::Attribution(a) => cmd::attribution::run(&ws, a).await,
             Command::Demo(a) => cmd::demo::run(a).await,
         }
     });

@@ -48,7 +48,7 @@ pub fn sql(ctx: &BuildContext) -> String {
     let age = format!("CASE WHEN birth_year BETWEEN {lo} AND {hi} THEN {year} - birth_year END");
     format!(
         "WITH recs AS (\
-            SELECT l.person_id, c.source, c.record_id, c.signup_time, c.gender, c.birth_year, c.city, \
+            SELECT CAST(l.person_id AS VARCHAR) AS person_id, c.source, c.record_id, c.signup_time, c.gender, c.birth_year, c.city, \
                    c.city_tier, c.member_level, c.acquisition_channel, \
                    row_number() OVER (PARTITION BY l.person_id \
                        ORDER BY c.signup_time ASC NULLS LAST, c.source ASC, c.record_id ASC) AS hx_rank, \

@@ -92,7 +92,13 @@ pub fn view_sql(table: &str, needed: &[&str], present: Option<&[String]>) -> Str
         .map(|c| {
             let here = present.is_some_and(|p| p.iter().any(|x| x == c));
             if here {
-                format!("\"{c}\"")
+                let ty = def.as_ref().and_then(|d| d.column(c)).map(|d| d.ty);
+                match ty {
+                    // Plain strings rather than string views (see `huaxiang_store::sql`):
+                    // the joins of the plan would otherwise keep whole scan buffers alive.
+                    None | Some(ColumnType::Id | ColumnType::Text) => format!("CAST(\"{c}\" AS VARCHAR) AS \"{c}\""),
+                    Some(_) => format!("\"{c}\""),
+                }
             } else {
                 let ty = def
                     .as_ref()

@@ -43,14 +43,15 @@ pub const AMBIGUOUS_TABLE: &str = "hx_person_ambiguous";
 
 /// The query that fills [`UNIQUE_TABLE`] `(record_id, person_id)`.
 pub fn unique_table_sql() -> String {
-    "SELECT record_id, min(person_id) AS person_id FROM identity_links \
-     GROUP BY record_id HAVING count(DISTINCT person_id) = 1"
+    "SELECT CAST(record_id AS VARCHAR) AS record_id, CAST(min(person_id) AS VARCHAR) AS person_id \
+     FROM identity_links GROUP BY record_id HAVING count(DISTINCT person_id) = 1"
         .to_string()
 }
 
 /// The query that fills [`AMBIGUOUS_TABLE`] `(source, record_id, person_id)`.
 pub fn ambiguous_table_sql() -> String {
-    "SELECT source, record_id, person_id FROM identity_links WHERE record_id IN \
+    "SELECT CAST(source AS VARCHAR) AS source, CAST(record_id AS VARCHAR) AS record_id, \
+     CAST(person_id AS VARCHAR) AS person_id FROM identity_links WHERE record_id IN \
      (SELECT record_id FROM identity_links GROUP BY record_id HAVING count(DISTINCT person_id) > 1)"
         .to_string()
 }

@@ -298,7 +298,7 @@ impl<'a> Gate<'a> {
         }
         // Arrays of the non-derived columns, for derived expressions.
         let mut arrays: Vec<Option<ArrayRef>> = typed.into_iter().map(|t| t.map(Typed::into_array)).collect();
-        self.evaluate_derived(&mut arrays, n, &mut reject)?;
+        self.evaluate_derived(&mut arrays, &raw.lines, &mut reject)?;
         // Record ids.
         let RecordId::Key(key_cols) = &plan.record_id;
         let key_idx: Vec<usize> = key_cols.iter().filter_map(|k| plan.index_of(k)).collect();
@@ -454,9 +454,10 @@ impl<'a> Gate<'a> {
     fn evaluate_derived(
         &mut self,
         arrays: &mut [Option<ArrayRef>],
-        n: usize,
+        lines: &[u64],
         reject: &mut [Option<(String, Option<String>, String)>],
     ) -> Result<()> {
+        let n = lines.len();
         let plan = self.plan;
         if !plan.columns.iter().any(|c| matches!(c.source, ValueSource::Derived(_))) {
             return Ok(());
@@ -469,6 +470,14 @@ impl<'a> Gate<'a> {
                 fields.push(Field::new(&c.name, a.data_type().clone(), true));
                 cols.push(a.clone());
             }
+        }
+        // `_line`, the row's line in its input, lets a mapping make ids for
+        // rows that have none (a click log, say): `event_id = "'L' || _line"`.
+        if !fields.iter().any(|f| f.name() == "_line") {
+            fields.push(Field::new("_line", DataType::Int64, false));
+            cols.push(Arc::new(arrow::array::Int64Array::from_iter_values(
+                lines.iter().map(|l| *l as i64),
+            )));
         }
         let schema = Arc::new(Schema::new(fields));
         let input_batch = if cols.is_empty() {

@@ -153,8 +153,14 @@ fn explain_parallel(
     Ok(out)
 }
 
-/// Rewrites `model_scores` from `clusters`, `predictions` and `clv` (one row
-/// per person of `features`) and makes sure the score-band tags exist.
+/// The lifecycle stage per person (huaxiang-analytics), joined when present.
+pub const LIFECYCLE: &str = "lifecycle";
+/// Cross-sell products per person from the association rules (huaxiang-analytics).
+pub const CROSS_SELL: &str = "cross_sell";
+
+/// Rewrites `model_scores` from `clusters`, `predictions`, `clv`, `lifecycle`
+/// and `cross_sell` (one row per person of `features`) and makes sure the
+/// score-band tags exist.
 pub async fn refresh_model_scores(ws: &Workspace) -> Result<Vec<String>> {
     let tables = ws.tables();
     let reg = Registry::load(ws)?;
@@ -196,6 +202,19 @@ pub async fn refresh_model_scores(ws: &Workspace) -> Result<Vec<String>> {
         ]);
         joins.push("LEFT JOIN clv v ON v.person_id = f.person_id".to_string());
     }
+    // The behaviour analyses' per-person outputs (written by huaxiang-analytics).
+    let has_lifecycle = tables.exists(LIFECYCLE);
+    if has_lifecycle {
+        select.push("l.stage AS lifecycle_stage".to_string());
+        joins.push(format!("LEFT JOIN {LIFECYCLE} l ON l.person_id = f.person_id"));
+    }
+    let has_cross_sell = tables.exists(CROSS_SELL);
+    if has_cross_sell {
+        select.push("x.item AS cross_sell_product".to_string());
+        joins.push(format!(
+            "LEFT JOIN (SELECT person_id, item FROM {CROSS_SELL} WHERE rank = 1) x ON x.person_id = f.person_id"
+        ));
+    }
     if select.len() == 1 {
         return Ok(Vec::new());
     }
@@ -233,6 +252,21 @@ pub async fn refresh_model_scores(ws: &Workspace) -> Result<Vec<String>> {
     }
     if has_clusters && ensure_tag(ws, "cluster_segment", "聚类分群", "Cluster segment", "cluster_name_zh").await? {
         added.push("cluster_segment".into());
+    }
+    if has_lifecycle && ensure_tag(ws, "lifecycle", "生命周期阶段", "Lifecycle stage", "lifecycle_stage").await? {
+        added.push("lifecycle".into());
+    }
+    if has_cross_sell
+        && ensure_tag(
+            ws,
+            "cross_sell",
+            "交叉销售推荐商品",
+            "Cross-sell product",
+            "cross_sell_product",
+        )
+        .await?
+    {
+        added.push("cross_sell".into());
     }
     Ok(added)
 }

@@ -21,6 +21,7 @@ table with DataFusion and shows personal data masked unless asked to reveal it
 and the key is present.
 */
 
+pub mod builder;
 pub mod error;
 pub mod meta;
 pub mod reveal;

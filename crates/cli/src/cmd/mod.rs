@@ -1,5 +1,7 @@
 //! One module per subcommand.
 
+pub mod attribution;
+pub mod behavior;
 pub mod build;
 pub mod cluster;
 pub mod clv;
@@ -12,6 +14,8 @@ pub mod metric;
 pub mod model;
 pub mod profile;
 pub mod quality;
+pub mod recommend;
+pub mod rules;
 pub mod segment;
 pub mod sql;
 pub mod tag;
