@@ -79,8 +79,9 @@ pub struct Output {
     pub baskets: usize,
     pub items: usize,
     pub rules: Vec<RuleRow>,
-    /// Persons given at least one cross-sell suggestion.
-    pub cross_sell_persons: usize,
+    /// Persons given at least one cross-sell suggestion (when they were computed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cross_sell_persons: Option<usize>,
     pub seconds: Seconds,
 }
 
@@ -120,8 +121,10 @@ pub async fn baskets(ws: &Workspace, engine: &SqlEngine, level: Level) -> Result
     ))
 }
 
-/// Mines the rules, writes `association_rules` and `cross_sell`.
-pub async fn run(ws: &Workspace, req: &Request) -> Result<Output> {
+/// Mines the rules and writes `association_rules`; with `cross_sell`, also the
+/// per-person suggestions of table `cross_sell` (the build does this every
+/// time; the command leaves it to the next build, so mining stays interactive).
+pub async fn run(ws: &Workspace, req: &Request, cross_sell_now: bool) -> Result<Output> {
     req.params.validate()?;
     let engine = SqlEngine::new(ws, false).await?;
     let t0 = Instant::now();
@@ -145,7 +148,11 @@ pub async fn run(ws: &Workspace, req: &Request) -> Result<Output> {
         })
         .collect();
     write_rules(ws, req, &rows).await?;
-    let persons = cross_sell(ws, &engine, req, &rows).await?;
+    let persons = if cross_sell_now {
+        Some(cross_sell(ws, &engine, req, &rows).await?)
+    } else {
+        None
+    };
     let write = t2.elapsed().as_secs_f64();
     Ok(Output {
         level: req.level,

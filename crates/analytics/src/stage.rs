@@ -66,7 +66,7 @@ pub async fn run(ws: &Workspace, ctx: &BuildContext) -> Result<Value> {
         };
         out.insert("recommendations".into(), v);
         if let Some(req) = crate::rules::load_settings(ws)? {
-            let v = match crate::rules::run(ws, &req).await {
+            let v = match crate::rules::run(ws, &req, true).await {
                 Ok(r) => json!({"rules": r.rules.len(), "cross_sell_persons": r.cross_sell_persons}),
                 Err(e) => skipped(e)?,
             };

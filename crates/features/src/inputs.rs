@@ -167,7 +167,8 @@ mod tests {
         let sql = view_sql("order_items", &["order_id", "category"], Some(&present));
         assert_eq!(
             sql,
-            "SELECT \"source\", \"record_id\", \"order_id\", CAST(NULL AS VARCHAR) AS \"category\" FROM \"order_items\""
+            "SELECT CAST(\"source\" AS VARCHAR) AS \"source\", CAST(\"record_id\" AS VARCHAR) AS \"record_id\", \
+             CAST(\"order_id\" AS VARCHAR) AS \"order_id\", CAST(NULL AS VARCHAR) AS \"category\" FROM \"order_items\""
         );
         let none = view_sql("tickets", &["created_at", "rating"], None);
         assert!(none.contains("Timestamp(µs, \\\"UTC\\\")") || none.contains("Timestamp(µs, \"UTC\")"));

@@ -134,6 +134,7 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
     models(&ws).await?;
     tour(&ws).await?;
     ai_tour(&ws).await?;
+    behavior_tour(&ws).await?;
     println!(
         "\n工作区 / workspace: {}   try: huaxiang -w {} sql \"SELECT * FROM persons LIMIT 5\"",
         dir.display(),
@@ -218,6 +219,74 @@ const AI_QUESTIONS: [(&str, &str); 3] = [
         "SELECT t.clv_band, count(*) AS persons, round(avg(v.p_alive), 3) AS p_alive, \
          round(avg(v.expected_orders), 2) AS orders, round(sum(v.expected_spend), 0) AS spend \
          FROM person_tags t JOIN clv v USING (person_id) GROUP BY t.clv_band ORDER BY spend DESC",
+    ),
+];
+
+/// Behaviour and marketing analytics on the demo data: a purchase funnel,
+/// association rules (saved, so every build re-mines them and refreshes the
+/// cross-sell tag) and last-touch vs data-driven attribution, shown with the
+/// build's lifecycle stages as the tables they write.
+async fn behavior_tour(ws: &Workspace) -> anyhow::Result<()> {
+    use huaxiang_analytics::{attribution, funnel, rules};
+    let steps = ["product_view", "add_to_cart", "begin_checkout", "purchase"];
+    let f = funnel::Request {
+        steps: steps.iter().map(|s| huaxiang_behavior::Step::new(*s)).collect(),
+        window_ms: funnel::parse_window("7d")?,
+        order: huaxiang_behavior::StepOrder::Sequential,
+        by: None,
+        range: Default::default(),
+    };
+    funnel::run(ws, &f).await?;
+    let r = rules::Request {
+        level: rules::Level::Product,
+        params: huaxiang_baskets::RuleParams::new(0.0005, 0.1),
+        cross_sell_top: 3,
+    };
+    rules::run(ws, &r, true).await?;
+    rules::save_settings(ws, &r)?;
+    for model in ["last", "shapley"] {
+        let req = attribution::Request {
+            model: model.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
+            lookback_days: 3.0,
+            costs: None,
+            incrementality: false,
+        };
+        if ws.tables().exists("touches") {
+            attribution::run(ws, &req).await?;
+        }
+    }
+    let engine = SqlEngine::new(ws, false).await?;
+    for (title, sql) in BEHAVIOR_QUESTIONS {
+        if sql.contains("FROM attribution") && !ws.tables().exists("attribution") {
+            continue;
+        }
+        println!("== {title}\n   huaxiang sql \"{sql}\"");
+        let (schema, batches) = engine.query(sql).await?;
+        println!("{}", format_batches(&schema, &batches, OutputFormat::Table)?);
+    }
+    Ok(())
+}
+
+const BEHAVIOR_QUESTIONS: [(&str, &str); 4] = [
+    (
+        "购买漏斗 / purchase funnel (huaxiang funnel product_view add_to_cart begin_checkout purchase)",
+        "SELECT step, name, actors, round(conversion_from_first * 100, 1) AS pct_of_first, \
+         round(median_time_from_previous_s, 0) AS median_s FROM funnel_results WHERE \"group\" = '(all)' ORDER BY step",
+    ),
+    (
+        "生命周期 / lifecycle stages (every build)",
+        "SELECT stage, stage_zh, count(*) AS persons FROM lifecycle GROUP BY stage, stage_zh ORDER BY persons DESC",
+    ),
+    (
+        "关联规则 / association rules by lift (huaxiang rules)",
+        "SELECT antecedent, consequent, round(support, 4) AS support, round(confidence, 3) AS confidence, \
+         round(lift, 1) AS lift FROM association_rules ORDER BY lift DESC LIMIT 5",
+    ),
+    (
+        "归因 / attribution: last touch vs Shapley (huaxiang attribution --model …)",
+        "SELECT channel, round(sum(CASE WHEN model = 'last' THEN conversions END), 1) AS last_touch, \
+         round(sum(CASE WHEN model = 'shapley' THEN conversions END), 1) AS shapley \
+         FROM attribution WHERE level = 'channel' GROUP BY channel ORDER BY shapley DESC",
     ),
 ];
 

@@ -28,7 +28,7 @@ pub struct Args {
     /// Most items on the right-hand side (1 = the apriori convention) / 后件最多项数
     #[arg(long, default_value_t = 1)]
     max_consequent: usize,
-    /// Cross-sell suggestions kept per person / 每人交叉销售推荐数
+    /// Cross-sell suggestions kept per person at each build / 每人交叉销售推荐数
     #[arg(long, default_value_t = 3)]
     cross_sell: usize,
     /// Rules printed (the table keeps all) / 打印条数
@@ -53,9 +53,9 @@ pub async fn run(ws: &Path, a: Args) -> anyhow::Result<()> {
         params,
         cross_sell_top: a.cross_sell,
     };
-    let out = mine(&ws, &req).await?;
+    let out = mine(&ws, &req, false).await?;
+    // Every build re-mines these rules and refreshes the cross-sell suggestions and tag.
     huaxiang_analytics::rules::save_settings(&ws, &req)?;
-    huaxiang_models::scoring::refresh_model_scores(&ws).await?;
     if a.json {
         return crate::output::emit(&format!("{}\n", serde_json::to_string_pretty(&out)?));
     }
@@ -89,9 +89,8 @@ pub async fn run(ws: &Path, a: Args) -> anyhow::Result<()> {
     }
     writeln!(
         t,
-        "交叉销售 / cross-sell: {} persons get a suggestion (tag `cross_sell` at the next build)",
-        out.cross_sell_persons
+        "交叉销售 / cross-sell: suggestions per person (table cross_sell, tag cross_sell) at the next `huaxiang build`"
     )?;
-    writeln!(t, "表 / tables: association_rules, cross_sell")?;
+    writeln!(t, "表 / table: association_rules")?;
     crate::output::emit(&t)
 }
