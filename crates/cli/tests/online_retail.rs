@@ -61,6 +61,38 @@ fn online_retail_counts_reconcile() {
         ),
         "8911407.9"
     );
+    // Market baskets end to end: one basket per invoice with sale lines (cancellations and
+    // returns left out); the well-known Regency teacup-and-saucer bundle tops the rules by lift.
+    let r: serde_json::Value = serde_json::from_str(&ok(
+        &ws,
+        &["rules", "--min-support", "0.02", "--min-confidence", "0.5", "--json"],
+    ))
+    .expect("rules json");
+    assert_eq!(
+        r["baskets"].as_f64().expect("baskets").to_string(),
+        scalar(
+            &ws,
+            "SELECT count(DISTINCT order_id) FROM order_items WHERE NOT is_return AND qty > 0"
+        )
+    );
+    let rules = r["rules"].as_array().expect("rules");
+    assert!(rules.len() >= 20, "{} rules", rules.len());
+    let top: Vec<&str> = [&rules[0]["antecedent"], &rules[0]["consequent"]]
+        .iter()
+        .flat_map(|side| side.as_array().expect("side").iter().map(|v| v.as_str().expect("item")))
+        .collect();
+    assert!(top.iter().all(|i| ["22697", "22698", "22699"].contains(i)), "{top:?}");
+    assert!(
+        rules
+            .iter()
+            .all(|x| x["confidence"].as_f64() >= Some(0.5) && x["support"].as_f64() >= Some(0.02))
+    );
+    assert_eq!(
+        scalar(&ws, "SELECT count(*) FROM association_rules")
+            .parse::<usize>()
+            .expect("count"),
+        rules.len()
+    );
     // Float-looking ids (17850.0) are stored as the id 17850.
     assert_ne!(
         scalar(&ws, "SELECT count(*) FROM order_items WHERE customer_id = '17850'"),
