@@ -36,7 +36,7 @@ Tasks
                gets its person's prediction), and over persons (truth summed over a person's accounts).
                Fit speed:
                `huaxiang clv fit --file paid_orders.csv --customer-col customer_id --time-col
-               order_time --amount-col amount --calibration-end CUTOFF-1 --json` (paid orders written
+               order_time --amount-col amount --calibration-end CUTOFF --json` (paid orders written
                once, not timed; the time is the whole child: reading the CSV, summary, both fits)
                against run_peers.py --only clv (lifetimes; summary + both fits + predict).
                Bar: Spearman >= lifetimes', >= 10x faster.
@@ -239,9 +239,9 @@ def task_clv(cx, ws):
         for row in rd:
             if row["status"] == "paid":
                 w.writerow([row["customer_id"], row["order_time"], row["amount"]])
-    cutoff = (cx.manifest.get("cutoff") or "2026-07-01")[:10]
-    import datetime as dt
-    cal_end = (dt.date.fromisoformat(cutoff) - dt.timedelta(days=1)).isoformat()
+    # The peer's observation end is the cutoff instant (midnight starting the cutoff day), which
+    # lifetimes counts as that day's date; the same date here gives both the same durations.
+    cal_end = (cx.manifest.get("cutoff") or "2026-07-01")[:10]
     runs = []
     for i in range(cx.a.repeats):
         argv = cx.hx("clv", "fit", "--file", paid, "--customer-col", "customer_id", "--time-col", "order_time",

@@ -131,7 +131,7 @@ pub async fn run(ws: &Workspace, req: &Request) -> Result<Readout> {
         duplicate_assignments: rows.saturating_sub(users),
         covariate: req.covariate.clone(),
     };
-    write(ws, &engine, &readout).await?;
+    write(ws, &readout).await?;
     Ok(readout)
 }
 
@@ -180,25 +180,9 @@ async fn cuped_readout(
 }
 
 /// Replaces this experiment's rows of `experiment_results`, keeping the others.
-async fn write(ws: &Workspace, engine: &SqlEngine, r: &Readout) -> Result<()> {
+async fn write(ws: &Workspace, r: &Readout) -> Result<()> {
     let now = chrono::Utc::now().to_rfc3339();
-    let mut kept = Vec::new();
-    if ws.tables().exists(TABLE) {
-        let names: Vec<String> = schema().fields().iter().map(|f| f.name().clone()).collect();
-        let old = query(
-            engine,
-            &format!(
-                "SELECT {} FROM {TABLE} WHERE experiment_id <> {}",
-                names.join(", "),
-                quote(&r.experiment)
-            ),
-        )
-        .await?;
-        for b in old {
-            kept.push(huaxiang_store::table::plain_strings(&b)?);
-        }
-    }
-    overwrite(ws, kept, r, &now).await
+    crate::results::replace(ws, TABLE, "experiment_id", &r.experiment, batch(r, &now)?).await
 }
 
 fn schema() -> Arc<Schema> {
@@ -221,7 +205,7 @@ fn schema() -> Arc<Schema> {
     ]))
 }
 
-async fn overwrite(ws: &Workspace, kept: Vec<RecordBatch>, r: &Readout, now: &str) -> Result<()> {
+fn batch(r: &Readout, now: &str) -> Result<RecordBatch> {
     let a = &r.analysis;
     let n = a.variants.len();
     let s = schema();
@@ -258,17 +242,5 @@ async fn overwrite(ws: &Workspace, kept: Vec<RecordBatch>, r: &Readout, now: &st
             Arc::new(StringArray::from(vec![now; n])),
         ],
     )?;
-    let mut batches = Vec::new();
-    for b in kept {
-        let cols = b
-            .columns()
-            .iter()
-            .zip(s.fields())
-            .map(|(c, f)| arrow::compute::cast(c, f.data_type()))
-            .collect::<std::result::Result<Vec<_>, _>>()?;
-        batches.push(RecordBatch::try_new(s.clone(), cols)?);
-    }
-    batches.push(batch);
-    ws.tables().overwrite(TABLE, s, batches, serde_json::Map::new()).await?;
-    Ok(())
+    Ok(batch)
 }

@@ -63,11 +63,11 @@ pub fn ints(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<i64>>> {
     Ok(out)
 }
 
-/// A timestamp column as Unix milliseconds (NULL = `None`).
-pub fn millis(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<i64>>> {
+/// A timestamp column as integers of `unit` since the Unix epoch (NULL = `None`).
+fn instants(batches: &[RecordBatch], name: &str, unit: TimeUnit) -> Result<Vec<Option<i64>>> {
     let mut out = Vec::new();
     for b in batches {
-        let c = arrow::compute::cast(column(b, name)?, &DataType::Timestamp(TimeUnit::Millisecond, None))?;
+        let c = arrow::compute::cast(column(b, name)?, &DataType::Timestamp(unit, None))?;
         let c = arrow::compute::cast(&c, &DataType::Int64)?;
         let c = c.as_primitive::<Int64Type>();
         out.extend((0..c.len()).map(|j| (!c.is_null(j)).then(|| c.value(j))));
@@ -75,17 +75,15 @@ pub fn millis(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<i64>>> {
     Ok(out)
 }
 
-/// A timestamp column as Unix microseconds (NULL = `None`): sub-millisecond
-/// times (click streams) keep their order.
+/// A timestamp column as Unix milliseconds (NULL = `None`).
+pub fn millis(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<i64>>> {
+    instants(batches, name, TimeUnit::Millisecond)
+}
+
+/// A timestamp column as Unix microseconds: sub-millisecond times (click
+/// streams) keep their order.
 pub fn micros(batches: &[RecordBatch], name: &str) -> Result<Vec<Option<i64>>> {
-    let mut out = Vec::new();
-    for b in batches {
-        let c = arrow::compute::cast(column(b, name)?, &DataType::Timestamp(TimeUnit::Microsecond, None))?;
-        let c = arrow::compute::cast(&c, &DataType::Int64)?;
-        let c = c.as_primitive::<Int64Type>();
-        out.extend((0..c.len()).map(|j| (!c.is_null(j)).then(|| c.value(j))));
-    }
-    Ok(out)
+    instants(batches, name, TimeUnit::Microsecond)
 }
 
 /// Refuses an analysis whose input table is missing, naming the command that makes it.

@@ -7,7 +7,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use common::*;
@@ -18,11 +18,6 @@ fn json(out: &str) -> serde_json::Value {
 
 fn num(ws: &Path, sql: &str) -> f64 {
     scalar(ws, sql).trim().parse().unwrap_or_else(|e| panic!("{e}: {sql}"))
-}
-
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("HUAXIANG_PYTHON").map(PathBuf::from)?;
-    p.is_file().then_some(p)
 }
 
 #[test]
@@ -154,25 +149,6 @@ fn sessions_funnels_paths_retention_and_lifecycle_reconcile_with_sql() {
     );
 }
 
-/// The S data set of the shared generator (seed 42) under `dir`, or `None`
-/// outside CI when the shared folder or the peer Python is missing.
-fn generated(dir: &Path) -> Option<(PathBuf, PathBuf, PathBuf)> {
-    let (Some(shared), Some(py)) = (shared(), python()) else {
-        assert!(std::env::var("CI").is_err(), "CI needs ../shared and $HUAXIANG_PYTHON");
-        eprintln!("skipped: the shared folder or the peer Python (HUAXIANG_PYTHON) is missing");
-        return None;
-    };
-    let out = dir.join("S");
-    let run = Command::new(&py)
-        .arg(shared.join("bench/gen_data.py"))
-        .args(["--customers", "10000", "--seed", "42", "--out"])
-        .arg(&out)
-        .output()
-        .expect("run the generator");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    Some((out, py, shared))
-}
-
 /// mlxtend's rules (single-item consequents) on the product baskets of `items`:
 /// `antecedent -> consequent` with support, confidence and lift.
 fn mlxtend_rules(py: &Path, items: &Path, min_support: f64, min_confidence: f64) -> Vec<(String, [f64; 3])> {
@@ -238,9 +214,10 @@ fn spearman(a: &[f64], b: &[f64]) -> f64 {
 #[test]
 fn rules_recommendations_and_attribution_on_the_bench_data() {
     let (tmp, ws) = workspace();
-    let Some((data, py, _)) = generated(tmp.path()) else {
+    let Some(data) = generated_s(tmp.path()) else {
         return;
     };
+    let py = python().expect("the generator ran with it");
     ingest_tables(&ws, &data, &["customers", "orders", "order_items", "events", "touches"]);
     ok(&ws, &["build"]);
 

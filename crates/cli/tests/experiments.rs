@@ -5,43 +5,16 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
 use common::*;
-
-fn python() -> Option<PathBuf> {
-    let p = std::env::var_os("HUAXIANG_PYTHON").map(PathBuf::from)?;
-    p.is_file().then_some(p)
-}
 
 fn json(out: &str) -> serde_json::Value {
     serde_json::from_str(out).unwrap_or_else(|e| panic!("{e}: {out}"))
 }
 
-/// The S data set of the shared generator (seed 42) under `dir`, or `None`
-/// outside CI when the shared folder or the peer Python is missing.
-fn generated(dir: &Path) -> Option<PathBuf> {
-    let (Some(shared), Some(py)) = (shared(), python()) else {
-        assert!(std::env::var("CI").is_err(), "CI needs ../shared and $HUAXIANG_PYTHON");
-        eprintln!("skipped: the shared folder or the peer Python (HUAXIANG_PYTHON) is missing");
-        return None;
-    };
-    let out = dir.join("S");
-    let run = Command::new(py)
-        .arg(shared.join("bench/gen_data.py"))
-        .args(["--customers", "10000", "--seed", "42", "--out"])
-        .arg(&out)
-        .output()
-        .expect("run the generator");
-    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
-    Some(out)
-}
-
 #[test]
 fn planted_lift_is_inside_the_interval_and_srm_fires_on_an_unbalanced_copy() {
     let (tmp, ws) = workspace();
-    let Some(data) = generated(tmp.path()) else { return };
+    let Some(data) = generated_s(tmp.path()) else { return };
     let truth: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(data.join("truth/experiment.json")).expect("truth"))
             .expect("truth json");

@@ -45,7 +45,12 @@ pub async fn run(ws: &Workspace, ctx: &BuildContext, horizon_days: i64) -> Resul
         rows.push((p.as_str(), day, *a));
     }
     let transactions = Transactions::from_daily_amounts(rows)?;
-    let summary = transactions.summarise(ctx.as_of)?;
+    // The observation ends with the as-of day, at midnight that starts the next
+    // day; counted in days, as lifetimes does for an observation end instant,
+    // that is the next day's date (a first order on the as-of day has been
+    // observed for one day, not zero).
+    let observed_until = ctx.as_of.succ_opt().unwrap_or(ctx.as_of);
+    let summary = transactions.summarise(observed_until)?;
     let model = ClvParams::default().fit(&summary)?;
     // Everyone without a paid order is scored with the population parameters,
     // aged by the days since signup.

@@ -99,3 +99,30 @@ pub fn ingest_tables(ws: &Path, data: &Path, tables: &[&str]) {
         ingest_json(ws, &["--table", t, "--source", "shop", &file.to_string_lossy()]);
     }
 }
+
+/// The peer Python of `$HUAXIANG_PYTHON` (pandas, scikit-learn, mlxtend…), if set.
+#[allow(dead_code)]
+pub fn python() -> Option<PathBuf> {
+    let p = std::env::var_os("HUAXIANG_PYTHON").map(PathBuf::from)?;
+    p.is_file().then_some(p)
+}
+
+/// The S data set of the shared generator (seed 42) under `dir`, or `None`
+/// outside CI when the shared folder or the peer Python is missing.
+#[allow(dead_code)]
+pub fn generated_s(dir: &Path) -> Option<PathBuf> {
+    let (Some(shared), Some(py)) = (shared(), python()) else {
+        assert!(std::env::var("CI").is_err(), "CI needs ../shared and $HUAXIANG_PYTHON");
+        eprintln!("skipped: the shared folder or the peer Python (HUAXIANG_PYTHON) is missing");
+        return None;
+    };
+    let out = dir.join("S");
+    let run = Command::new(py)
+        .arg(shared.join("bench/gen_data.py"))
+        .args(["--customers", "10000", "--seed", "42", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run the generator");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    Some(out)
+}
