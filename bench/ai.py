@@ -33,7 +33,8 @@ Tasks
                customers. Bar: >= 0.75.
   clv          The `clv` table of the build (BG/NBD + Gamma-Gamma on paid orders, 180 days ahead):
                Spearman of expected_spend with truth future_spend_180d over all customers (each account
-               gets its person's prediction), and over persons (truth summed over a person's accounts).
+               scored on its own history, table clv_records), and over persons (`clv`, the sums over a
+               person's accounts, against the truth summed over them).
                Fit speed:
                `huaxiang clv fit --file paid_orders.csv --customer-col customer_id --time-col
                order_time --amount-col amount --calibration-end CUTOFF --json` (paid orders written
@@ -216,11 +217,21 @@ def task_clv(cx, ws):
     spend = {x["person_id"]: float(x["expected_spend"] or 0) for x in
              sql_rows(cx, ws, "SELECT person_id, expected_spend FROM clv")}
     pmap = person_of_customer(cx, ws)
-    y, s = [], []
+    # Per customer account: `clv_records` scores each account on its own history (a person's
+    # `clv` row is the sum over their accounts); without it, each account gets its person's value.
+    try:
+        per_account = {x["record_id"]: float(x["expected_spend"] or 0) for x in
+                       sql_rows(cx, ws, "SELECT record_id, expected_spend FROM clv_records")}
+    except BenchError:
+        per_account = {}
+    y, s, s_person = [], [], []
     for t in read_truth(cx, "labels.csv"):
         y.append(float(t["future_spend_180d"]))
-        s.append(spend.get(pmap.get(t["customer_id"]), 0.0))
+        pv = spend.get(pmap.get(t["customer_id"]), 0.0)
+        s_person.append(pv)
+        s.append(per_account.get(t["customer_id"], pv) if per_account else pv)
     rho = spearmanr(s, y).statistic
+    rho_account_gets_person = spearmanr(s_person, y).statistic
     # Per person: the system predicts for a person; truth is per account, so a person with two
     # accounts gets the sum of their accounts' future spend.
     per_person = {}
@@ -255,6 +266,8 @@ def task_clv(cx, ws):
     lq = lt.get("quality") or {}
     ours_s = med([x["wall_s"] for x in runs])
     res = {"huaxiang": {"spearman_spend_all": round(rho, 4), "spearman_spend_persons": round(rho_person, 4),
+                        "spearman_spend_all_person_value": round(rho_account_gets_person, 4),
+                        "per_account_table": bool(per_account),
                         "persons": len(pp), "median_clv_fit_wall_s": ours_s, "runs": runs,
                         "parameters": {k: v.get(k) for k in ("r", "alpha", "a", "b", "p", "q", "gamma", "loglik")}},
            "lifetimes": {"spearman_spend_all": lq.get("spearman_spend_all"), "seconds": lt.get("seconds"),

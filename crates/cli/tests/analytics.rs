@@ -82,6 +82,25 @@ fn sessions_funnels_paths_retention_and_lifecycle_reconcile_with_sql() {
         .sum();
     assert_eq!(groups, actors[0], "the channel groups add up to the whole");
     assert!(num(&ws, "SELECT count(*) FROM funnel_results WHERE \"group\" = '(all)'") == 3.0);
+    // A breakdown by a tag (here the lifecycle stage) also adds up to the whole.
+    let by_tag = json(&ok(
+        &ws,
+        &["funnel", "product_view", "purchase", "--by", "tag:lifecycle", "--json"],
+    ));
+    let entered: f64 = by_tag["groups"]
+        .as_array()
+        .expect("groups")
+        .iter()
+        .map(|g| g["entered"].as_f64().expect("entered"))
+        .sum();
+    assert_eq!(entered, by_tag["overall"]["entered"].as_f64().expect("overall"));
+    assert!(
+        by_tag["groups"]
+            .as_array()
+            .expect("groups")
+            .iter()
+            .any(|g| g["label"] == "active")
+    );
     // Strict order can only lose actors against the sequential funnel.
     let strict = json(&ok(
         &ws,
@@ -335,9 +354,40 @@ fn rules_recommendations_and_attribution_on_the_bench_data() {
         assert_eq!(chans.len(), 6);
         spearman(&credited, &real)
     };
+    // Costs give each channel its ROI; a bad cost names the file, line and field.
+    let costs = tmp.path().join("costs.csv");
+    std::fs::write(&costs, "channel,cost\npush,8000\nsms,12000\n").expect("costs");
+    let a = json(&ok(
+        &ws,
+        &[
+            "attribution",
+            "--model",
+            "linear",
+            "--costs",
+            &costs.to_string_lossy(),
+            "--json",
+        ],
+    ));
+    let push = a["channels"]
+        .as_array()
+        .expect("channels")
+        .iter()
+        .find(|c| c["channel"] == "push")
+        .expect("push")
+        .clone();
+    let roi = (push["revenue"].as_f64().expect("revenue") - 8000.0) / 8000.0;
+    assert!((push["roi"].as_f64().expect("roi") - roi).abs() < 1e-9);
+    std::fs::write(&costs, "channel,cost\npush,abc\n").expect("costs");
+    let bad = hx(&ws, &["attribution", "--costs", &costs.to_string_lossy()]);
+    assert!(!bad.status.success());
+    assert!(
+        stderr(&bad).contains("line 2") && stderr(&bad).contains("cost"),
+        "{}",
+        stderr(&bad)
+    );
     let (last, shapley) = (rho("last"), rho("shapley"));
     assert!(shapley > last, "shapley {shapley} vs last {last}");
-    assert_eq!(num(&ws, "SELECT count(DISTINCT model) FROM attribution"), 2.0);
+    assert_eq!(num(&ws, "SELECT count(DISTINCT model) FROM attribution"), 3.0);
 }
 
 #[test]
