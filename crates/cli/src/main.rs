@@ -72,6 +72,10 @@ enum Command {
     Attribution(cmd::attribution::Args),
     /// Generate demo data, ingest, build and show results / 演示
     Demo(cmd::demo::Args),
+    /// Serve the web API over the workspace / 启动 Web 服务
+    Serve(cmd::serve::Args),
+    /// Users of the web API: add, list / Web 用户管理
+    User(cmd::user::Args),
 }
 
 fn main() -> std::process::ExitCode {
@@ -116,6 +120,8 @@ fn main() -> std::process::ExitCode {
             Command::Recommend(a) => cmd::recommend::run(&ws, a).await,
             Command::Attribution(a) => cmd::attribution::run(&ws, a).await,
             Command::Demo(a) => cmd::demo::run(a).await,
+            Command::Serve(a) => cmd::serve::run(&ws, a).await,
+            Command::User(a) => cmd::user::run(&ws, a).await,
         }
     });
     match result {

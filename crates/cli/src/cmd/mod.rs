@@ -17,5 +17,7 @@ pub mod quality;
 pub mod recommend;
 pub mod rules;
 pub mod segment;
+pub mod serve;
 pub mod sql;
 pub mod tag;
+pub mod user;

@@ -1,0 +1,53 @@
+//! The metric catalog (指标中心) and computing one metric.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use huaxiang_metrics::{Catalog, RangeSpec, Request};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::ApiError;
+use crate::extract::ApiQuery;
+use crate::state::AppState;
+
+pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let catalog = Catalog::load(state.workspace().dir())?;
+    Ok(Json(
+        serde_json::to_value(catalog.metrics()).map_err(ApiError::internal)?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct MetricQuery {
+    by: Option<String>,
+    last: Option<String>,
+    #[serde(rename = "where")]
+    filter: Option<String>,
+}
+
+pub async fn compute(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    ApiQuery(q): ApiQuery<MetricQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let range = match q.last.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        Some(l) => RangeSpec::last(l)?,
+        None => RangeSpec::default(),
+    };
+    let req = Request {
+        metric: name,
+        by: q
+            .by
+            .unwrap_or_default()
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect(),
+        range,
+        filter: q.filter.filter(|f| !f.trim().is_empty()),
+        ..Request::default()
+    };
+    let out = huaxiang_metrics::compute(state.workspace(), &req).await?;
+    Ok(Json(out.json()?))
+}

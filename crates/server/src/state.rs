@@ -1,0 +1,37 @@
+//! What every handler shares: the workspace and the live sessions.
+
+use std::sync::Arc;
+
+use huaxiang_store::Workspace;
+
+use crate::auth::Sessions;
+
+/// The server's state, cheap to clone (one `Arc`).
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    ws: Workspace,
+    sessions: Sessions,
+}
+
+impl AppState {
+    pub fn new(ws: Workspace) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                ws,
+                sessions: Sessions::default(),
+            }),
+        }
+    }
+
+    pub fn workspace(&self) -> &Workspace {
+        &self.inner.ws
+    }
+
+    pub fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
+    }
+}
