@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, AsArray, Float64Array, Int64Array, RecordBatch, StringArray};
+use arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
 use arrow::datatypes::{DataType, Field, Schema};
 use huaxiang_experiments::{Analysis, analyse, cuped};
 use huaxiang_store::Workspace;
@@ -10,6 +10,7 @@ use huaxiang_store::sql::SqlEngine;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::read::{floats, query, quote, texts};
 
 /// The raw table of assignments and outcomes.
 pub const SOURCE: &str = "experiment";
@@ -41,30 +42,6 @@ pub struct Readout {
     pub covariate: Option<String>,
 }
 
-fn quote(s: &str) -> String {
-    format!("'{}'", s.replace('\'', "''"))
-}
-
-async fn query(engine: &SqlEngine, sql: &str) -> Result<Vec<RecordBatch>> {
-    Ok(engine.query(sql).await?.1)
-}
-
-fn texts(b: &RecordBatch, i: usize) -> Result<Vec<Option<String>>> {
-    let c = arrow::compute::cast(b.column(i), &DataType::Utf8)?;
-    let c = c.as_string::<i32>();
-    Ok((0..c.len())
-        .map(|j| (!c.is_null(j)).then(|| c.value(j).to_string()))
-        .collect())
-}
-
-fn floats(b: &RecordBatch, i: usize) -> Result<Vec<f64>> {
-    let c = arrow::compute::cast(b.column(i), &DataType::Float64)?;
-    let c = c.as_primitive::<arrow::datatypes::Float64Type>();
-    Ok((0..c.len())
-        .map(|j| if c.is_null(j) { f64::NAN } else { c.value(j) })
-        .collect())
-}
-
 /// Reads the experiment's assignments, analyses them and writes `experiment_results`.
 pub async fn run(ws: &Workspace, req: &Request) -> Result<Readout> {
     if !ws.tables().exists(SOURCE) {
@@ -85,23 +62,19 @@ pub async fn run(ws: &Workspace, req: &Request) -> Result<Readout> {
         ),
     )
     .await?;
+    let (users, conv, n) = (
+        floats(&counts, "users")?,
+        floats(&counts, "conversions")?,
+        floats(&counts, "rows")?,
+    );
     let mut arms: Vec<(String, u64, u64)> = Vec::new();
-    let mut rows = 0u64;
-    for b in &counts {
-        let v = texts(b, 0)?;
-        let (users, conv, n) = (floats(b, 1)?, floats(b, 2)?, floats(b, 3)?);
-        for j in 0..b.num_rows() {
-            let name = v[j].clone().unwrap_or_else(|| "(none)".into());
-            arms.push((name, users[j] as u64, conv[j] as u64));
-            rows += n[j] as u64;
-        }
+    for (j, v) in texts(&counts, "variant")?.into_iter().enumerate() {
+        arms.push((v.unwrap_or_else(|| "(none)".into()), users[j] as u64, conv[j] as u64));
     }
+    let rows = n.iter().map(|&n| n as u64).sum::<u64>();
     if arms.is_empty() {
         let known = query(&engine, "SELECT DISTINCT experiment_id FROM experiment ORDER BY 1").await?;
-        let mut ids = Vec::new();
-        for b in &known {
-            ids.extend(texts(b, 0)?.into_iter().flatten());
-        }
+        let ids: Vec<String> = texts(&known, "experiment_id")?.into_iter().flatten().collect();
         return Err(Error::Invalid(format!(
             "没有实验 / no experiment `{}`; the table has: {}",
             req.experiment,
@@ -169,13 +142,11 @@ async fn cuped_readout(
         quote(&a.treatment),
     );
     let batches = query(engine, &sql).await?;
-    let (mut y, mut x, mut t) = (Vec::new(), Vec::new(), Vec::new());
-    for b in &batches {
-        let v = texts(b, 0)?;
-        y.extend(floats(b, 1)?);
-        x.extend(floats(b, 2)?);
-        t.extend(v.iter().map(|v| v.as_deref() == Some(a.treatment.as_str())));
-    }
+    let (y, x) = (floats(&batches, "y")?, floats(&batches, "x")?);
+    let t: Vec<bool> = texts(&batches, "variant")?
+        .iter()
+        .map(|v| v.as_deref() == Some(a.treatment.as_str()))
+        .collect();
     Ok(cuped(&y, &x, &t, req.confidence)?)
 }
 
