@@ -36,6 +36,12 @@ NOTE
     fi
 fi
 
+# The browser tests drive Debian's chromium with playwright-core from npm.
+if [ ! -d tests/e2e/node_modules/playwright-core ] && command -v npm >/dev/null 2>&1; then
+    (cd tests/e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent) ||
+        echo "note: npm ci in tests/e2e failed; the browser test will be skipped" >&2
+fi
+
 selection=("$@")
 [ ${#selection[@]} -gt 0 ] || selection=(--workspace)
 filter=()

@@ -23,7 +23,7 @@ HUAXIANG_TEST_DB_USER="huaxiang"
 
 # Debian packages the tests need: the two database servers, and Chromium with
 # its driver for the web-UI tests.
-HUAXIANG_APT_PACKAGES=(postgresql mariadb-server chromium chromium-driver)
+HUAXIANG_APT_PACKAGES=(postgresql mariadb-server chromium chromium-driver fonts-wqy-microhei)
 
 say() { printf '== %s\n' "$*"; }
 warn() { printf 'warning: %s\n' "$*" >&2; }

@@ -3,7 +3,9 @@
 #   * Debian packages: PostgreSQL and MariaDB servers, Chromium and ChromeDriver;
 #     skipped when they are all installed already;
 #   * the pinned Python environment of ../shared/bench/requirements.txt, as a venv at
-#     $HUAXIANG_CI_CACHE/venv, reused while the requirements (and Python) are unchanged.
+#     $HUAXIANG_CI_CACHE/venv, reused while the requirements (and Python) are unchanged;
+#   * the browser tests' Node.js packages (playwright-core, pinned by
+#     tests/e2e/package-lock.json; no browser download: the tests use Debian's chromium).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -82,5 +84,25 @@ install_python_venv() {
     rm -f "$log"
 }
 
+install_e2e_packages() {
+    local dir="$repo/tests/e2e"
+    if [ -d "$dir/node_modules/playwright-core" ] &&
+        cmp -s "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.huaxiang" 2>/dev/null; then
+        say "browser test packages up to date"
+        return 0
+    fi
+    command -v npm >/dev/null || die "npm not found (apt-get install nodejs npm)"
+    say "installing browser test packages (npm ci in tests/e2e)"
+    local log
+    log="$(mktemp /tmp/huaxiang-npm.XXXXXX.log)"
+    if ! (cd "$dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund) >"$log" 2>&1; then
+        show_log "$log" 60
+        die "npm ci failed in $dir (full log: $log)"
+    fi
+    cp "$dir/package-lock.json" "$dir/node_modules/.package-lock.json.huaxiang"
+    rm -f "$log"
+}
+
 install_apt_packages
 install_python_venv
+install_e2e_packages

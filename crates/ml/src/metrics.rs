@@ -84,6 +84,36 @@ pub fn roc_auc(y: &[bool], p: &[f64]) -> Result<f64, MlError> {
     Ok(area / (pos * neg))
 }
 
+/// The ROC curve as `[false positive rate, true positive rate]` points from
+/// (0, 0) to (1, 1), thinned to about `max_points` (every threshold when
+/// there are fewer). Undefined with one class only.
+pub fn roc_curve(y: &[bool], p: &[f64], max_points: usize) -> Result<Vec<[f64; 2]>, MlError> {
+    check_inputs("ROC curve", y, p)?;
+    let pos = y.iter().filter(|&&b| b).count() as f64;
+    let neg = y.len() as f64 - pos;
+    if pos == 0.0 || neg == 0.0 {
+        return Err(MlError::UndefinedMetric {
+            metric: "ROC curve",
+            reason: "only one class in the labels".into(),
+        });
+    }
+    let all: Vec<[f64; 2]> = std::iter::once([0.0, 0.0])
+        .chain(steps(y, p).into_iter().map(|(tp, fp)| [fp / neg, tp / pos]))
+        .collect();
+    let keep = max_points.max(2);
+    if all.len() <= keep {
+        return Ok(all);
+    }
+    let stride = all.len().div_ceil(keep);
+    let last = all.len() - 1;
+    Ok(all
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % stride == 0 || *i == last)
+        .map(|(_, pt)| *pt)
+        .collect())
+}
+
 /// Average precision (sklearn's `average_precision_score`). Undefined without positives.
 pub fn average_precision(y: &[bool], p: &[f64]) -> Result<f64, MlError> {
     check_inputs("average precision", y, p)?;
@@ -323,6 +353,23 @@ impl BinaryMetrics {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
+
+    #[test]
+    fn roc_curve_runs_from_origin_to_one_and_matches_the_area() {
+        let y = [true, false, true, true, false, false, true, false];
+        let p = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2];
+        let c = super::roc_curve(&y, &p, 100).expect("curve");
+        assert_eq!(c.first(), Some(&[0.0, 0.0]));
+        assert_eq!(c.last(), Some(&[1.0, 1.0]));
+        let area: f64 = c
+            .windows(2)
+            .map(|w| (w[1][0] - w[0][0]) * (w[1][1] + w[0][1]) / 2.0)
+            .sum();
+        assert!((area - super::roc_auc(&y, &p).expect("auc")).abs() < 1e-12);
+        let thin = super::roc_curve(&y, &p, 3).expect("thin");
+        assert!(thin.len() <= 5 && thin.last() == Some(&[1.0, 1.0]), "{thin:?}");
+        assert!(super::roc_curve(&[true, true], &[0.1, 0.2], 10).is_err());
+    }
 
     // Fixed arrays; expected values printed by scikit-learn 1.9.1:
     //   y = [0,0,1,1,0,1,0,1,1,0,0,1]

@@ -63,6 +63,9 @@ pub struct CvReport {
     /// The threshold maximising F1 on the out-of-fold scores, and that F1.
     pub max_f1_threshold: f64,
     pub max_f1: f64,
+    /// The ROC curve of the out-of-fold scores, `[fpr, tpr]`, about 100 points.
+    #[serde(default)]
+    pub roc_curve: Vec<[f64; 2]>,
     /// The out-of-fold score of every row, in row order (not serialised).
     #[serde(skip)]
     pub oof: Vec<f64>,
@@ -104,6 +107,7 @@ pub fn cross_validate(data: &Dataset, spec: &ModelSpec, k: usize, seed: u64) -> 
     let max_f1_threshold = choose_threshold(ThresholdRule::MaxF1, y, &oof)?;
     let max_f1 = confusion_at(y, &oof, max_f1_threshold)?.f1;
     let (mean, std) = summarise(&per_fold);
+    let roc_curve = huaxiang_ml::metrics::roc_curve(y, &oof, 100).unwrap_or_default();
     Ok(CvReport {
         kind: spec.kind(),
         folds: k,
@@ -114,6 +118,7 @@ pub fn cross_validate(data: &Dataset, spec: &ModelSpec, k: usize, seed: u64) -> 
         pooled,
         max_f1_threshold,
         max_f1,
+        roc_curve,
         oof,
     })
 }

@@ -171,6 +171,22 @@ pub fn add_user(ws: &Workspace, name: &str, role: Role, password: &str) -> Resul
     save(ws, &f)
 }
 
+/// Gives user `name` a new password (their API tokens stay valid).
+pub fn set_password(ws: &Workspace, name: &str, password: &str) -> Result<(), AuthError> {
+    if password.chars().count() < 8 {
+        return Err(AuthError::WeakPassword);
+    }
+    let _guard = USERS_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+    let mut f = load(ws)?;
+    let user = f
+        .users
+        .iter_mut()
+        .find(|u| u.name == name)
+        .ok_or_else(|| AuthError::UnknownUser(name.to_string()))?;
+    user.password_hash = hash_password(password)?;
+    save(ws, &f)
+}
+
 /// The user `name` if `password` is theirs.
 pub fn check_password(ws: &Workspace, name: &str, password: &str) -> Result<Option<Principal>, AuthError> {
     let f = load(ws)?;

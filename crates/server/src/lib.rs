@@ -39,6 +39,7 @@ pub mod openapi;
 pub mod roles;
 pub mod routes;
 pub mod state;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -52,7 +53,7 @@ pub use state::AppState;
 
 /// The whole API over `state`'s workspace.
 pub fn app(state: AppState) -> Router {
-    with_layers(routes::router(state))
+    with_layers(routes::router(state.clone()).merge(ui::router(state)))
 }
 
 /// The layers every route gets: a JSON 404 fallback, the 1 MiB body limit,

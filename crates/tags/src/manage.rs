@@ -32,17 +32,28 @@ pub struct Saved {
 pub async fn add(ws: &Workspace, id: &str, spec: TagSpec) -> Result<Saved> {
     let cat = Catalog::load(ws)?;
     let def = catalog::new_definition(&cat, id, spec, Utc::now())?;
-    save(ws, cat, def).await
+    save(ws, cat, def, true).await
+}
+
+/// What adding tag `id` (or, when it exists, editing it) would give, without saving anything.
+pub async fn preview(ws: &Workspace, id: &str, spec: TagSpec) -> Result<Saved> {
+    let cat = Catalog::load(ws)?;
+    let def = match cat.require(id) {
+        Ok(current) => catalog::edited(current, spec, Utc::now())?,
+        Err(_) => catalog::new_definition(&cat, id, spec, Utc::now())?,
+    };
+    save(ws, cat, def, false).await
 }
 
 /// Saves a new version of tag `id` with the fields of `spec` changed.
 pub async fn edit(ws: &Workspace, id: &str, spec: TagSpec) -> Result<Saved> {
     let cat = Catalog::load(ws)?;
     let def = catalog::edited(cat.require(id)?, spec, Utc::now())?;
-    save(ws, cat, def).await
+    save(ws, cat, def, true).await
 }
 
-async fn save(ws: &Workspace, cat: Catalog, def: TagDef) -> Result<Saved> {
+/// Validates and evaluates `def` on the current data; writes it when `write`.
+async fn save(ws: &Workspace, cat: Catalog, def: TagDef, write: bool) -> Result<Saved> {
     let id = def.tag_id.clone();
     let candidate = cat.with(def.clone());
     let engine = SqlEngine::new(ws, false).await?;
@@ -70,7 +81,9 @@ async fn save(ws: &Workspace, cat: Catalog, def: TagDef) -> Result<Saved> {
         }
         None => (None, 0),
     };
-    candidate.save(ws)?;
+    if write {
+        candidate.save(ws)?;
+    }
     Ok(Saved {
         definition: def,
         preview,
@@ -122,6 +135,31 @@ mod tests {
             .iter()
             .map(|t| format!("{}@{}", t.tag_id, t.version))
             .collect()
+    }
+
+    #[tokio::test]
+    async fn preview_counts_without_saving_and_refuses_what_add_refuses() {
+        let t = workspace(&people()).await;
+        let ws = &t.ws;
+        let before = ids(ws);
+        let p = preview(ws, "loyal", rule("frequency >= 1")).await.expect("valid");
+        assert_eq!(p.persons, 3);
+        let preview_rows = p.preview.expect("preview");
+        assert_eq!(
+            (preview_rows[0].value.as_deref(), preview_rows[0].persons),
+            (Some("true"), 2)
+        );
+        assert_eq!(ids(ws), before, "a preview saves nothing");
+        assert!(matches!(
+            preview(ws, "x", rule("frequncy > 3")).await,
+            Err(Error::UnknownColumn { .. })
+        ));
+        add(ws, "loyal", rule("frequency >= 5")).await.expect("saved");
+        let edit = preview(ws, "loyal", rule("frequency >= 1"))
+            .await
+            .expect("an edit preview");
+        assert_eq!(edit.definition.version, 2);
+        assert_eq!(ids(ws).iter().filter(|i| i.starts_with("loyal@")).count(), 1);
     }
 
     #[tokio::test]

@@ -21,7 +21,19 @@ pub struct Args {
     /// Random seed / 随机种子
     #[arg(long, default_value_t = 42)]
     seed: u64,
+    /// Stop after building instead of serving the web UI / 构建后退出，不启动网页
+    #[arg(long)]
+    no_serve: bool,
+    /// Address of the web UI / 网页地址
+    #[arg(long, default_value = DEFAULT_BIND)]
+    bind: String,
 }
+
+/// Where `demo` serves the UI unless told otherwise.
+const DEFAULT_BIND: &str = "127.0.0.1:8080";
+
+/// The demo's administrator.
+const DEMO_ADMIN: &str = "admin";
 
 /// Input column renames of one demo file.
 type Renames = &'static [(&'static str, &'static str)];
@@ -140,6 +152,35 @@ pub async fn run(a: Args) -> anyhow::Result<()> {
         dir.display(),
         dir.display()
     );
+    if a.no_serve {
+        return Ok(());
+    }
+    serve(ws, &a.bind).await
+}
+
+/// Serves the UI over the demo workspace with a fresh password for its admin.
+async fn serve(ws: Workspace, bind: &str) -> anyhow::Result<()> {
+    use huaxiang_server::{AppState, Role, auth};
+    let password = auth::generate_password();
+    if auth::users(&ws)?.iter().any(|(n, _)| n == DEMO_ADMIN) {
+        auth::set_password(&ws, DEMO_ADMIN, &password)?;
+    } else {
+        auth::add_user(&ws, DEMO_ADMIN, Role::Admin, &password)?;
+    }
+    let listener = match tokio::net::TcpListener::bind(bind).await {
+        Ok(l) => l,
+        // The default port is taken: any free port will do for a demo.
+        Err(e) if bind == DEFAULT_BIND && e.kind() == std::io::ErrorKind::AddrInUse => {
+            tokio::net::TcpListener::bind("127.0.0.1:0").await?
+        }
+        Err(e) => return Err(e).with_context(|| format!("cannot listen on {bind}")),
+    };
+    let addr = listener.local_addr()?;
+    println!("\n== 网页 / web UI: http://{addr}/");
+    println!("   登录 / login: {DEMO_ADMIN} / {password}   (密码只显示一次 / shown once; Ctrl-C 停止 / to stop)");
+    huaxiang_server::serve(listener, AppState::new(ws))
+        .await
+        .context("the server stopped")?;
     Ok(())
 }
 

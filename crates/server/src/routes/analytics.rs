@@ -227,3 +227,17 @@ pub async fn paths_run(State(state): State<AppState>, ApiJson(b): ApiJson<PathsB
     let out = paths::run(state.workspace(), &req).await?;
     Ok(Json(serde_json::to_value(out).map_err(ApiError::internal)?))
 }
+
+/// The experiments of the `experiment` table with their assignment counts.
+pub async fn experiments(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let ws = state.workspace();
+    crate::extract::require_table(ws, "experiment")?;
+    let engine = crate::extract::engine(ws).await?;
+    let rows = crate::extract::rows(
+        &engine,
+        "SELECT experiment_id, count(*) AS assignments, count(DISTINCT variant) AS variants \
+         FROM experiment GROUP BY experiment_id ORDER BY experiment_id",
+    )
+    .await?;
+    Ok(Json(Value::Array(rows)))
+}

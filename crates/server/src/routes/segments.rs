@@ -70,3 +70,92 @@ pub async fn export(
         "items": rows,
     })))
 }
+
+/// The body of `POST /api/segments`: a new segment.
+#[derive(Deserialize)]
+pub struct NewSegment {
+    name: String,
+    #[serde(rename = "where")]
+    condition: String,
+    description: Option<String>,
+}
+
+/// Saves a segment after counting it; members are recorded by the next build.
+pub async fn create(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<NewSegment>,
+) -> Result<Json<Value>, ApiError> {
+    let ws = state.workspace();
+    let mut registry = huaxiang_segments::Registry::load(ws)?;
+    if registry.current(&body.name).is_some() {
+        return Err(huaxiang_segments::Error::SegmentExists(body.name).into());
+    }
+    let p = huaxiang_segments::preview(ws, &body.name, &body.condition).await?;
+    let version = registry
+        .add(&body.name, &body.condition, body.description.as_deref().unwrap_or(""))?
+        .version;
+    registry.save(ws)?;
+    huaxiang_segments::catalog::refresh(ws).await?;
+    Ok(Json(json!({
+        "name": body.name,
+        "version": version,
+        "members": p.members,
+        "persons": p.persons,
+        "share": p.share(),
+        "note": "成员在下次构建时记录 / membership is recorded by the next build",
+    })))
+}
+
+/// The body of `POST /api/segments/{name}/webhook`.
+#[derive(Deserialize)]
+pub struct WebhookBody {
+    url: String,
+    /// The server-side environment variable holding the signing secret
+    /// (default `HUAXIANG_WEBHOOK_SECRET`): secrets never travel in requests.
+    secret_env: Option<String>,
+    batch_size: Option<usize>,
+    attempts: Option<u32>,
+}
+
+/// Pushes the members (masked person ids) to a webhook in signed JSON batches (audited).
+pub async fn webhook(
+    State(state): State<AppState>,
+    Extension(who): Extension<Principal>,
+    Path(name): Path<String>,
+    ApiJson(body): ApiJson<WebhookBody>,
+) -> Result<Json<Value>, ApiError> {
+    use huaxiang_segments::push::{self, PushOptions};
+    let var = body.secret_env.unwrap_or_else(|| "HUAXIANG_WEBHOOK_SECRET".to_string());
+    let secret = std::env::var(&var).unwrap_or_default();
+    if secret.is_empty() {
+        return Err(ApiError::Validation(format!(
+            "the server has no webhook secret in ${var} / 服务器未设置签名密钥 {var}"
+        )));
+    }
+    let mut opts = PushOptions::new(&body.url, secret.as_bytes());
+    if let Some(b) = body.batch_size {
+        opts.batch_size = b;
+    }
+    if let Some(a) = body.attempts {
+        opts.max_attempts = a.clamp(1, 10);
+    }
+    let ws = state.workspace();
+    let members = export::members(ws, &name, &["person_id".to_string()], false).await?;
+    let rows = export::json_rows(&members)?;
+    let report = push::push(&name, members.run.version, members.run.build_id, &rows, &opts, |_| {}).await?;
+    audit::append(
+        ws,
+        &who.name,
+        "push",
+        &format!(
+            "segment:{name} build:{} rows:{} url:{} delivered:{:?} failed:{:?}",
+            report.build_id,
+            report.members,
+            body.url,
+            report.delivered(),
+            report.failed()
+        ),
+    )
+    .map_err(ApiError::internal)?;
+    Ok(Json(serde_json::to_value(report).map_err(ApiError::internal)?))
+}

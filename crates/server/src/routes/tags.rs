@@ -94,3 +94,60 @@ pub async fn edit(
     };
     json(manage::edit(state.workspace(), &id, spec).await?)
 }
+
+/// The body of `POST /api/tags/preview`: a rule to validate and count, not saved.
+#[derive(Deserialize)]
+pub struct PreviewTag {
+    id: Option<String>,
+    expression: String,
+    value_type: Option<String>,
+    allowed_values: Option<Vec<String>>,
+}
+
+pub async fn preview(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<PreviewTag>,
+) -> Result<Json<Value>, ApiError> {
+    let value_type = body
+        .value_type
+        .as_deref()
+        .map(str::parse::<ValueType>)
+        .transpose()
+        .map_err(ApiError::Validation)?;
+    let spec = TagSpec {
+        tag_type: Some(TagType::Rule),
+        value_type,
+        expression: Some(body.expression),
+        allowed_values: body.allowed_values,
+        ..TagSpec::default()
+    };
+    let id = body
+        .id
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| "preview".to_string());
+    json(manage::preview(state.workspace(), &id, spec).await?)
+}
+
+pub async fn versions(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    json(status::show(state.workspace(), &id).await?.versions)
+}
+
+pub async fn coverage(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let d = status::show(state.workspace(), &id).await?;
+    json(serde_json::json!({
+        "tag_id": d.definition.tag_id,
+        "version": d.definition.version,
+        "last_build_id": d.status.last_build_id,
+        "persons": d.status.persons,
+        "coverage": d.coverage,
+    }))
+}
+
+pub async fn lineage(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let (tree, flat) = status::lineage(state.workspace(), &id).await?;
+    let flat: Vec<Value> = flat
+        .into_iter()
+        .map(|(kind, name)| serde_json::json!({"kind": kind, "name": name}))
+        .collect();
+    json(serde_json::json!({"tree": tree, "depends_on": flat}))
+}
