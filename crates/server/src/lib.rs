@@ -33,6 +33,7 @@ and a panicking handler becomes a JSON 500 instead of a dropped connection.
 
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod error;
 pub mod extract;
 pub mod openapi;
@@ -40,6 +41,7 @@ pub mod roles;
 pub mod routes;
 pub mod state;
 pub mod ui;
+pub mod warm;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -73,6 +75,10 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 }
 
 /// Serves the API on `listener` until the process is stopped.
+/// Serves the API and UI on `listener` until the process is stopped; the
+/// answers of the UI's first pages are computed in the background meanwhile
+/// ([`warm`]), so the first visitor does not wait for them.
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
+    tokio::spawn(warm::warm(state.clone()));
     axum::serve(listener, app(state)).await
 }

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use huaxiang_store::Workspace;
 
 use crate::auth::Sessions;
+use crate::cache::Cache;
 
 /// The server's state, cheap to clone (one `Arc`).
 #[derive(Clone)]
@@ -15,6 +16,7 @@ pub struct AppState {
 struct Inner {
     ws: Workspace,
     sessions: Sessions,
+    cache: Cache,
 }
 
 impl AppState {
@@ -23,6 +25,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 ws,
                 sessions: Sessions::default(),
+                cache: Cache::default(),
             }),
         }
     }
@@ -33,5 +36,10 @@ impl AppState {
 
     pub fn sessions(&self) -> &Sessions {
         &self.inner.sessions
+    }
+
+    /// Answers cached per data version (see [`crate::cache`]).
+    pub fn cache(&self) -> &Cache {
+        &self.inner.cache
     }
 }

@@ -628,3 +628,74 @@ async fn data_routes_mask_personal_data_and_audit_reveals() {
         assert_ne!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "GET {uri}: {}", r.body);
     }
 }
+
+#[tokio::test]
+async fn answers_are_cached_per_data_version_and_never_stale() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let ws = demo_workspace(tmp.path()).await;
+    let (app, tokens) = with_users(&ws);
+    let analyst = token(&tokens, Role::Analyst);
+    let first = get(&app, "/api/tags", &analyst).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.headers.get("x-huaxiang-cache").is_none());
+    let again = get(&app, "/api/tags", &analyst).await;
+    assert_eq!(
+        again.headers.get("x-huaxiang-cache").map(|v| v.as_bytes()),
+        Some(&b"hit"[..])
+    );
+    assert_eq!(again.body, first.body);
+
+    // A saved definition changes the data version: the next answer is fresh.
+    let saved = send(
+        &app,
+        request(
+            "POST",
+            "/api/tags",
+            Some(&analyst),
+            Some(json!({"id": "cache_probe", "expression": "frequency >= 2"})),
+        ),
+    )
+    .await;
+    assert_eq!(saved.status, StatusCode::OK, "{}", saved.body);
+    let after = get(&app, "/api/tags", &analyst).await;
+    assert!(after.headers.get("x-huaxiang-cache").is_none());
+    assert!(
+        after
+            .body
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|t| t["tag_id"] == "cache_probe"),
+        "{}",
+        after.body
+    );
+
+    // Computing POSTs are keyed by their canonical body; errors are never kept.
+    let body = |text: &str| {
+        Request::builder()
+            .method("POST")
+            .uri("/api/segments/preview")
+            .header("authorization", format!("Bearer {analyst}"))
+            .header("content-type", "application/json")
+            .body(Body::from(text.to_string()))
+            .expect("request")
+    };
+    let a = send(&app, body(r#"{"where": "frequency >= 2"}"#)).await;
+    let b = send(&app, body(r#"{ "where":"frequency >= 2" }"#)).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(
+        b.headers.get("x-huaxiang-cache").map(|v| v.as_bytes()),
+        Some(&b"hit"[..])
+    );
+    assert_eq!(a.body, b.body);
+    let bad = send(&app, body(r#"{"where": "nope >"}"#)).await;
+    assert_ne!(bad.status, StatusCode::OK);
+    let bad_again = send(&app, body(r#"{"where": "nope >"}"#)).await;
+    assert!(bad_again.headers.get("x-huaxiang-cache").is_none());
+
+    // The audit log is never cached.
+    let admin = token(&tokens, Role::Admin);
+    let r1 = get(&app, "/api/audit", &admin).await;
+    let r2 = get(&app, "/api/audit", &admin).await;
+    assert!(r1.headers.get("x-huaxiang-cache").is_none() && r2.headers.get("x-huaxiang-cache").is_none());
+}

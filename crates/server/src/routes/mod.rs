@@ -233,7 +233,53 @@ async fn guard(State(state): State<AppState>, matched: Option<MatchedPath>, mut 
     if let Some(w) = who {
         req.extensions_mut().insert(w);
     }
-    next.run(req).await
+    let query = req.uri().query().unwrap_or("").to_string();
+    if !crate::cache::cacheable(req.method(), &path, &query) {
+        return next.run(req).await;
+    }
+    cached(&state, req, next).await
+}
+
+/// Runs a cacheable request through the cache: the same request on the same
+/// data gets the kept answer; a new one is computed and kept when it succeeds.
+async fn cached(state: &AppState, req: Request, next: Next) -> Response {
+    use crate::cache::{Cache, Entry, fingerprint};
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, crate::extract::MAX_BODY).await else {
+        return ApiError::Validation("request body too large or unreadable / 请求体过大".to_string()).into_response();
+    };
+    // JSON bodies are keyed in canonical form (sorted keys, no spaces).
+    let canonical = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .map(|v| v.to_string().into_bytes())
+        .unwrap_or_else(|_| bytes.to_vec());
+    let key = Cache::key(
+        &fingerprint(state.workspace().dir()),
+        &parts.method,
+        &parts.uri.to_string(),
+        &canonical,
+    );
+    if let Some(hit) = state.cache().get(&key) {
+        return hit.response();
+    }
+    let response = next
+        .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await;
+    if response.status() != axum::http::StatusCode::OK {
+        return response;
+    }
+    let (rparts, rbody) = response.into_parts();
+    let Ok(body) = axum::body::to_bytes(rbody, 256 * 1024 * 1024).await else {
+        return ApiError::internal("response body unreadable").into_response();
+    };
+    state.cache().put(
+        key,
+        Entry {
+            status: rparts.status,
+            content_type: rparts.headers.get(axum::http::header::CONTENT_TYPE).cloned(),
+            body: body.clone(),
+        },
+    );
+    Response::from_parts(rparts, axum::body::Body::from(body))
 }
 
 /// The user of the request's session cookie or bearer token.
