@@ -77,8 +77,11 @@ async fn not_found(uri: axum::http::Uri) -> Response {
 /// Serves the API on `listener` until the process is stopped.
 /// Serves the API and UI on `listener` until the process is stopped; the
 /// answers of the UI's first pages are computed in the background meanwhile
-/// ([`warm`]), so the first visitor does not wait for them.
+/// ([`warm`]), so the first visitor does not wait for them (unless the
+/// environment sets `HUAXIANG_NO_WARM`, as the cold-start benchmark does).
 pub async fn serve(listener: tokio::net::TcpListener, state: AppState) -> std::io::Result<()> {
-    tokio::spawn(warm::warm(state.clone()));
+    if std::env::var_os("HUAXIANG_NO_WARM").is_none() {
+        tokio::spawn(warm::warm(state.clone()));
+    }
     axum::serve(listener, app(state)).await
 }
