@@ -44,6 +44,8 @@ enum Command {
     Segment(cmd::segment::Args),
     /// Compute a metric from the catalog / 指标中心
     Metric(cmd::metric::Args),
+    /// Ask a question in Chinese or English (offline) / 智能问答
+    Ask(cmd::ask::Args),
     /// One person's 360 profile / 客户画像
     Profile(cmd::profile::Args),
     /// Clustering segmentation with described clusters / 聚类分群
@@ -106,6 +108,7 @@ fn main() -> std::process::ExitCode {
             Command::Tag(a) => cmd::tag::run(&ws, a).await,
             Command::Segment(a) => cmd::segment::run(&ws, a).await,
             Command::Metric(a) => cmd::metric::run(&ws, a).await,
+            Command::Ask(a) => cmd::ask::run(&ws, a).await,
             Command::Profile(a) => cmd::profile::run(&ws, a).await,
             Command::Cluster(a) => cmd::cluster::run_cmd(&ws, a).await,
             Command::Model(a) => cmd::model::run(&ws, a).await,

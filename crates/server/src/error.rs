@@ -200,6 +200,16 @@ impl From<huaxiang_metrics::Error> for ApiError {
     }
 }
 
+impl From<huaxiang_nlq::Error> for ApiError {
+    fn from(e: huaxiang_nlq::Error) -> Self {
+        match e {
+            huaxiang_nlq::Error::Metric(m) => m.into(),
+            huaxiang_nlq::Error::Store(s) => s.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<huaxiang_analytics::Error> for ApiError {
     fn from(e: huaxiang_analytics::Error) -> Self {
         use huaxiang_analytics::Error as A;

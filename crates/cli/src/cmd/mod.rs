@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod ask;
 pub mod attribution;
 pub mod behavior;
 pub mod build;

@@ -7,7 +7,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::error::ApiError;
-use crate::extract::ApiQuery;
+use crate::extract::{ApiJson, ApiQuery};
 use crate::state::AppState;
 
 pub async fn list(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
@@ -50,4 +50,23 @@ pub async fn compute(
     };
     let out = huaxiang_metrics::compute(state.workspace(), &req).await?;
     Ok(Json(out.json()?))
+}
+
+/// The body of `POST /api/ask`.
+#[derive(Deserialize)]
+pub struct Question {
+    question: String,
+}
+
+/// A question in Chinese or English answered offline from the metric catalog:
+/// intent, SQL, rows, chart and one sentence (`huaxiang ask --json`).
+pub async fn ask(State(state): State<AppState>, ApiJson(body): ApiJson<Question>) -> Result<Json<Value>, ApiError> {
+    let q = body.question.trim();
+    if q.is_empty() || q.chars().count() > 500 {
+        return Err(ApiError::Validation(
+            "a question of 1 to 500 characters / 请输入 1–500 字的问题".to_string(),
+        ));
+    }
+    let a = huaxiang_nlq::answer(state.workspace(), q).await?;
+    Ok(Json(serde_json::to_value(a).map_err(ApiError::internal)?))
 }

@@ -155,6 +155,8 @@ pub fn table() -> Vec<Route> {
             query: &[("by", "dimensions, comma separated / 维度"), ("last", "range such as 30d, 3m, 1y / 最近时间"),
                      ("where", "filter over dimensions / 过滤条件")],
             body: None, response: "{metric, by, from, to, as_of, sql, columns, rows}", get(metrics::compute)),
+        route!(Post "/api/ask", Read, "Answer a question in Chinese or English with SQL, rows, a chart and a sentence / 智能问答",
+            query: &[], body: Some("{question}"), response: "{intent, sql, columns, rows, chart, answer}", post(metrics::ask)),
         route!(Get "/api/clusters", Read, "Cluster profiles of the kept clustering / 聚类画像", query: &PAGE, body: None,
             response: "{total, limit, offset, items}", get(models::clusters)),
         route!(Get "/api/models", Analyze, "The model registry / 模型列表", query: &PAGE, body: None,
