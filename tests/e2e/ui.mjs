@@ -81,17 +81,18 @@ if (bench > 0) {
   for (const name of PAGES) {
     const renders = [];
     const requests = {};
-    const onResponse = async (res) => {
-      const url = new URL(res.url());
+    const onFinished = (req) => {
+      const url = new URL(req.url());
       if (!url.pathname.startsWith('/api/')) return;
-      const timing = res.request().timing();
-      const key = res.request().method() + ' ' + url.pathname + url.search;
+      // Request start to the last byte of the answer, in milliseconds.
+      const timing = req.timing();
+      const key = req.method() + ' ' + url.pathname + url.search;
       (requests[key] = requests[key] || []).push(timing.responseEnd);
     };
-    page.on('response', onResponse);
+    page.on('requestfinished', onFinished);
     const query = name === 'customer' ? '?q=' + encodeURIComponent(process.env.HX_PERSON || '') : '';
     for (let i = 0; i < bench; i++) renders.push(await open(page, name, query));
-    page.off('response', onResponse);
+    page.off('requestfinished', onFinished);
     const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor((s.length - 1) / 2)]; };
     results[name] = {
       render_ms_median: median(renders),

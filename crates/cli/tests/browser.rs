@@ -11,9 +11,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use common::{hx_env, ok};
 
@@ -39,16 +38,6 @@ fn missing() -> Option<String> {
         return Some("no playwright-core (npm ci --prefix tests/e2e)".into());
     }
     None
-}
-
-/// Kills the server when the test ends, passed or not.
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 #[test]
@@ -91,26 +80,8 @@ fn the_ui_works_in_headless_chromium() {
     .trim()
     .to_string();
 
-    let mut child = Command::new(common::bin())
-        .arg("-w")
-        .arg(&ws)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("HUAXIANG_KEY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start huaxiang serve");
-    let stdout = child.stdout.take().expect("stdout");
-    let _server = Server(child);
-    let mut lines = BufReader::new(stdout);
-    let mut first = String::new();
-    lines.read_line(&mut first).expect("first line");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("a URL: {first}"))
-        .to_string();
+    let server = common::serve(&ws);
+    let addr = server.addr.clone();
 
     let shots = Path::new(env!("CARGO_TARGET_TMPDIR")).join("browser-screenshots");
     let run = Command::new("node")
@@ -126,7 +97,7 @@ fn the_ui_works_in_headless_chromium() {
     let report = String::from_utf8_lossy(&run.stdout);
     eprintln!("{report}\n{}", String::from_utf8_lossy(&run.stderr));
     eprintln!("screenshots: {}", shots.display());
-    drop(lines);
+    drop(server);
     assert!(
         run.status.success() && report.contains("all browser checks passed"),
         "browser checks failed:\n{report}"

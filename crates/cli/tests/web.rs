@@ -2,9 +2,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Command, Stdio};
 
 use common::{hx, hx_env, ok, stderr, workspace};
 
@@ -47,34 +46,14 @@ fn user_add_prints_a_generated_password_once_and_stores_a_hash() {
 #[test]
 fn serve_prints_its_url_and_answers() {
     let (_tmp, ws) = workspace();
-    let mut child = Command::new(common::bin())
-        .arg("-w")
-        .arg(&ws)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .env_remove("HUAXIANG_KEY")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start huaxiang serve");
-    let stdout = child.stdout.take().expect("stdout");
-    // Kept open until the end: the server prints more lines after the URL.
-    let mut lines = BufReader::new(stdout);
-    let mut first = String::new();
-    lines.read_line(&mut first).expect("first line");
-    let addr = first
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap_or_else(|| panic!("a URL: {first}"))
-        .to_string();
+    let server = common::serve(&ws);
+    let addr = server.addr.clone();
     let mut conn = TcpStream::connect(&addr).expect("connect");
     conn.write_all(format!("GET /api/health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes())
         .expect("send");
     let mut reply = String::new();
     conn.read_to_string(&mut reply).expect("reply");
-    let _ = child.kill();
-    let _ = child.wait();
-    drop(lines);
+    drop(server);
     assert!(reply.starts_with("HTTP/1.1 200"), "{reply}");
     assert!(reply.contains("\"status\":\"ok\""), "{reply}");
 }

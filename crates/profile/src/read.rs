@@ -52,7 +52,21 @@ async fn rows(engine: &SqlEngine, sql: &str) -> Result<Vec<Map<String, Value>>> 
     })
 }
 
-fn timeline_sql(ws: &Workspace, pid: &str, limit: usize) -> Option<String> {
+/// `column IN (…)` over quoted values, or `FALSE` for none.
+fn any_of(column: &str, values: &[String]) -> String {
+    if values.is_empty() {
+        return "FALSE".to_string();
+    }
+    let list: Vec<String> = values.iter().map(|v| quote(v)).collect();
+    format!("{column} IN ({})", list.join(", "))
+}
+
+/// The timeline query of person `pid`. Every activity row that resolves to the
+/// person carries one of the person's record ids (through `identity_links` or
+/// the unique-record fallback) or, for anonymous events, one of the sessions
+/// stitched to the person; filtering on those first lets the scan skip the
+/// rest of the table instead of resolving every row of it.
+fn timeline_sql(ws: &Workspace, pid: &str, limit: usize, record_ids: &[String], sessions: &[String]) -> Option<String> {
     let tables = ws.tables();
     let mut parts = Vec::new();
     let p = quote(pid);
@@ -62,7 +76,8 @@ fn timeline_sql(ws: &Workspace, pid: &str, limit: usize) -> Option<String> {
             "SELECT o.order_time AS t, 'order' AS kind, \
              concat(o.order_id, ' ', coalesce(o.status, ''), ' ', coalesce(o.channel, ''), ' ¥', \
              coalesce(CAST(o.amount AS VARCHAR), '')) AS summary \
-             FROM orders o {j} WHERE {e} = {p}"
+             FROM orders o {j} WHERE {} AND {e} = {p}",
+            any_of("o.customer_id", record_ids)
         ));
     }
     if tables.exists("events") {
@@ -76,7 +91,9 @@ fn timeline_sql(ws: &Workspace, pid: &str, limit: usize) -> Option<String> {
             "SELECT e.event_time AS t, 'event' AS kind, \
              concat(e.event_type, CASE WHEN e.category IS NULL THEN '' ELSE concat(' ', e.category) END, \
              ' session ', coalesce(e.session_id, ''), CASE WHEN e.customer_id IS NULL THEN ' (anonymous)' ELSE '' END) \
-             AS summary FROM events e {j} {anon} WHERE coalesce({e}, a.person_id) = {p}"
+             AS summary FROM events e {j} {anon} WHERE ({} OR {}) AND coalesce({e}, a.person_id) = {p}",
+            any_of("e.customer_id", record_ids),
+            any_of("e.session_id", sessions)
         ));
     }
     if tables.exists("tickets") {
@@ -84,7 +101,8 @@ fn timeline_sql(ws: &Workspace, pid: &str, limit: usize) -> Option<String> {
         parts.push(format!(
             "SELECT k.created_at AS t, 'ticket' AS kind, \
              concat(k.ticket_id, ' ', coalesce(k.channel, ''), ' rating ', coalesce(CAST(k.rating AS VARCHAR), '-'), \
-             ' ', coalesce(substr(k.text, 1, 40), '')) AS summary FROM tickets k {j} WHERE {e} = {p}"
+             ' ', coalesce(substr(k.text, 1, 40), '')) AS summary FROM tickets k {j} WHERE {} AND {e} = {p}",
+            any_of("k.customer_id", record_ids)
         ));
     }
     if tables.exists("touches") {
@@ -92,7 +110,8 @@ fn timeline_sql(ws: &Workspace, pid: &str, limit: usize) -> Option<String> {
         parts.push(format!(
             "SELECT m.touch_time AS t, 'touch' AS kind, \
              concat(coalesce(m.channel, ''), ' ', coalesce(m.campaign_id, '')) AS summary \
-             FROM touches m {j} WHERE {e} = {p}"
+             FROM touches m {j} WHERE {} AND {e} = {p}",
+            any_of("m.customer_id", record_ids)
         ));
     }
     if parts.is_empty() {
@@ -133,7 +152,7 @@ pub async fn profile(ws: &Workspace, engine: &SqlEngine, pid: &str, timeline: us
     .await?
     .into_iter()
     .map(Value::Object)
-    .collect();
+    .collect::<Vec<Value>>();
     let attributes = first_row(ws, engine, "person_attributes", &p).await?;
     let features = first_row(ws, engine, "features", &p).await?;
     let tags = if tables.exists("tag_values") {
@@ -172,7 +191,23 @@ pub async fn profile(ws: &Workspace, engine: &SqlEngine, pid: &str, timeline: us
     } else {
         Vec::new()
     };
-    let timeline = match timeline_sql(ws, pid, timeline) {
+    let record_ids: Vec<String> = records
+        .iter()
+        .filter_map(|r: &Value| r.get("record_id").and_then(Value::as_str).map(str::to_string))
+        .collect();
+    let sessions: Vec<String> = if tables.exists("anonymous_links") {
+        rows(
+            engine,
+            &format!("SELECT DISTINCT key FROM anonymous_links WHERE key_kind = 'session_id' AND person_id = {p}"),
+        )
+        .await?
+        .into_iter()
+        .filter_map(|r| r.get("key").and_then(Value::as_str).map(str::to_string))
+        .collect()
+    } else {
+        Vec::new()
+    };
+    let timeline = match timeline_sql(ws, pid, timeline, &record_ids, &sessions) {
         Some(sql) => rows(engine, &sql)
             .await?
             .into_iter()

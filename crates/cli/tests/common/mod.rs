@@ -126,3 +126,47 @@ pub fn generated_s(dir: &Path) -> Option<PathBuf> {
     assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
     Some(out)
 }
+
+/// A running `huaxiang serve` on a free port; stopped when dropped.
+pub struct Served {
+    child: std::process::Child,
+    /// `host:port` from the first line the server printed.
+    pub addr: String,
+    /// Kept open: the server prints more lines after the URL.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+/// Starts `huaxiang -w WS serve --bind 127.0.0.1:0` and reads its address.
+pub fn serve(ws: &Path) -> Served {
+    use std::io::BufRead;
+    let mut child = Command::new(bin())
+        .arg("-w")
+        .arg(ws)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .env_remove("HUAXIANG_KEY")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start huaxiang serve");
+    let mut lines = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    let mut first = String::new();
+    lines.read_line(&mut first).expect("first line");
+    let addr = first
+        .split("http://")
+        .nth(1)
+        .and_then(|r| r.split('/').next())
+        .unwrap_or_else(|| panic!("a URL: {first}"))
+        .to_string();
+    Served {
+        child,
+        addr,
+        _stdout: lines,
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
