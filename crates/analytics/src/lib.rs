@@ -26,5 +26,6 @@ pub mod retention;
 pub mod rules;
 pub mod sessions;
 pub mod stage;
+pub mod text;
 
 pub use error::{Error, Result};

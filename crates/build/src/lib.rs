@@ -130,6 +130,7 @@ pub async fn build(ws: &Workspace, opts: &BuildOptions) -> Result<BuildReport> {
         run_stage(&stages::FeaturesStage, &mut run).await?,
         run_stage(&stages::ModelsStage, &mut run).await?,
         run_stage(&stages::BehaviorStage, &mut run).await?,
+        run_stage(&stages::TextStage, &mut run).await?,
         run_stage(&stages::TagsStage, &mut run).await?,
         run_stage(&stages::SegmentsStage, &mut run).await?,
     ];

@@ -53,6 +53,21 @@ impl Stage for BehaviorStage {
     }
 }
 
+/// Sentiment, topic and keywords of every ticket, and the per-person text features.
+pub struct TextStage;
+
+impl Stage for TextStage {
+    fn name(&self) -> &'static str {
+        "text"
+    }
+    async fn fingerprint(&self, ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+        Ok(huaxiang_analytics::text::fingerprint(ws, ctx).await?)
+    }
+    async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+        Ok(huaxiang_analytics::text::run(ws, ctx).await?)
+    }
+}
+
 /// Tag values of this build, their history, coverage and lineage.
 pub struct TagsStage;
 

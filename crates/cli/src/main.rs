@@ -72,6 +72,8 @@ enum Command {
     Recommend(cmd::recommend::Args),
     /// Marketing attribution per channel and campaign / 营销归因
     Attribution(cmd::attribution::Args),
+    /// Text analysis: train sentiment, classify, topics, keywords / 文本分析
+    Text(cmd::text::Args),
     /// Generate demo data, ingest, build and show results / 演示
     Demo(cmd::demo::Args),
     /// Serve the web API over the workspace / 启动 Web 服务
@@ -122,6 +124,7 @@ fn main() -> std::process::ExitCode {
             Command::Rules(a) => cmd::rules::run(&ws, a).await,
             Command::Recommend(a) => cmd::recommend::run(&ws, a).await,
             Command::Attribution(a) => cmd::attribution::run(&ws, a).await,
+            Command::Text(a) => cmd::text::run(&ws, a).await,
             Command::Demo(a) => cmd::demo::run(a).await,
             Command::Serve(a) => cmd::serve::run(&ws, a).await,
             Command::User(a) => cmd::user::run(&ws, a).await,

@@ -157,6 +157,8 @@ fn explain_parallel(
 pub const LIFECYCLE: &str = "lifecycle";
 /// Cross-sell products per person from the association rules (huaxiang-analytics).
 pub const CROSS_SELL: &str = "cross_sell";
+/// Text features per person from the tickets (huaxiang-analytics' `text` stage).
+pub const PERSON_TEXT: &str = "person_text";
 
 /// Rewrites `model_scores` from `clusters`, `predictions`, `clv`, `lifecycle`
 /// and `cross_sell` (one row per person of `features`) and makes sure the
@@ -215,6 +217,15 @@ pub async fn refresh_model_scores(ws: &Workspace) -> Result<Vec<String>> {
             "LEFT JOIN (SELECT person_id, item FROM {CROSS_SELL} WHERE rank = 1) x ON x.person_id = f.person_id"
         ));
     }
+    let has_text = tables.exists(PERSON_TEXT);
+    if has_text {
+        select.extend([
+            "pt.negative_ticket_text_share AS negative_ticket_text_share".to_string(),
+            "pt.negative_tickets_90d AS negative_tickets_90d".to_string(),
+            "pt.top_complaint_topic AS top_complaint_topic".to_string(),
+        ]);
+        joins.push(format!("LEFT JOIN {PERSON_TEXT} pt ON pt.person_id = f.person_id"));
+    }
     if select.len() == 1 {
         return Ok(Vec::new());
     }
@@ -268,11 +279,40 @@ pub async fn refresh_model_scores(ws: &Workspace) -> Result<Vec<String>> {
     {
         added.push("cross_sell".into());
     }
+    // At least one ticket classified negative in the 90 days ending with the as-of day.
+    if has_text
+        && ensure_tag_of(
+            ws,
+            "negative_sentiment",
+            "负面情绪客户",
+            "Negative-sentiment customers",
+            "coalesce(negative_tickets_90d, 0) >= 1",
+            ValueType::Bool,
+            "近 90 天至少一条工单被判为负面 / at least one ticket classified negative in the last 90 days",
+        )
+        .await?
+    {
+        added.push("negative_sentiment".into());
+    }
     Ok(added)
 }
 
 /// Adds the model tag `id` unless a tag of that id exists.
 async fn ensure_tag(ws: &Workspace, id: &str, zh: &str, en: &str, expr: &str) -> Result<bool> {
+    let description = format!("模型输出分档 / model output band: {expr}");
+    ensure_tag_of(ws, id, zh, en, expr, ValueType::Enum, &description).await
+}
+
+/// Adds the model tag `id` of `value_type` unless a tag of that id exists.
+async fn ensure_tag_of(
+    ws: &Workspace,
+    id: &str,
+    zh: &str,
+    en: &str,
+    expr: &str,
+    value_type: ValueType,
+    description: &str,
+) -> Result<bool> {
     let cat = huaxiang_tags::Catalog::load(ws)?;
     if cat.get(id).is_some() {
         return Ok(false);
@@ -280,10 +320,10 @@ async fn ensure_tag(ws: &Workspace, id: &str, zh: &str, en: &str, expr: &str) ->
     let spec = TagSpec {
         name_zh: Some(zh.to_string()),
         name_en: Some(en.to_string()),
-        description: Some(format!("模型输出分档 / model output band: {expr}")),
+        description: Some(description.to_string()),
         owner: Some("huaxiang".into()),
         tag_type: Some(TagType::Model),
-        value_type: Some(ValueType::Enum),
+        value_type: Some(value_type),
         expression: Some(expr.to_string()),
         ..TagSpec::default()
     };

@@ -21,4 +21,5 @@ pub mod segment;
 pub mod serve;
 pub mod sql;
 pub mod tag;
+pub mod text;
 pub mod user;
