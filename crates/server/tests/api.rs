@@ -705,10 +705,18 @@ async fn answers_are_cached_per_data_version_and_never_stale() {
     let gmv = send(&app, ask("今年的GMV是多少？")).await;
     assert_eq!(gmv.status, StatusCode::OK, "{}", gmv.body);
     assert_eq!(gmv.body["intent"]["status"], "ok", "{}", gmv.body);
-    assert!(gmv.body["sql"].is_string() && gmv.body["rows"][0].is_array(), "{}", gmv.body);
+    assert!(
+        gmv.body["sql"].is_string() && gmv.body["rows"][0].is_array(),
+        "{}",
+        gmv.body
+    );
     let weather = send(&app, ask("明天上海的天气怎么样？")).await;
     assert_eq!(weather.status, StatusCode::OK);
-    assert!(weather.body["rows"].is_null() && weather.body["sql"].is_null(), "{}", weather.body);
+    assert!(
+        weather.body["rows"].is_null() && weather.body["sql"].is_null(),
+        "{}",
+        weather.body
+    );
     let empty = send(&app, ask("   ")).await;
     assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
 
