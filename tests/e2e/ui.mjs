@@ -43,7 +43,7 @@ const browser = await chromium.launch({
 async function signIn(name, password) {
   const context = await browser.newContext({ viewport: { width: 1440, height: 1000 } });
   const page = await context.newPage();
-  page.on('pageerror', (e) => check(false, 'no script error', String(e)));
+  page.on('pageerror', (e) => check(false, 'no script error on ' + page.url(), String(e.stack || e)));
   await page.goto(base + '/ui/overview');
   check(page.url().includes('/login'), 'signed-out visit redirects to the login page', page.url());
   await page.fill('#login-name', name);
@@ -57,6 +57,8 @@ async function signIn(name, password) {
 
 /** Loads a UI page and waits until its scripts mark it drawn; returns milliseconds. */
 async function open(page, name, query) {
+  // Keep the pointer off the charts: a page is checked as it opens, not under a hover.
+  await page.mouse.move(0, 0);
   const t0 = Date.now();
   await page.goto(base + '/ui/' + name + (query || ''));
   await page.waitForSelector('body[data-loaded="1"]', { timeout: 30000 });

@@ -10,9 +10,23 @@ use huaxiang_store::sql::SqlEngine;
 use crate::error::Result;
 use crate::read::{query, quote};
 
+/// One lock per result table: two replacements in one process (the web
+/// server answering a user while it warms its cache) run one after the
+/// other, so neither loses the other's block nor fails on a commit race.
+fn lock(table: &str) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    use std::collections::HashMap;
+    use std::sync::{Arc, LazyLock, Mutex};
+    static LOCKS: LazyLock<Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>> =
+        LazyLock::new(|| Mutex::new(HashMap::new()));
+    let mut map = LOCKS.lock().unwrap_or_else(|p| p.into_inner());
+    map.entry(table.to_string()).or_default().clone()
+}
+
 /// Replaces the rows of `table` whose `key_col` equals `key` by `batch`.
 /// Rows of an older layout of the table (other columns) are dropped.
 pub async fn replace(ws: &Workspace, table: &str, key_col: &str, key: &str, batch: RecordBatch) -> Result<()> {
+    let table_lock = lock(table);
+    let _held = table_lock.lock().await;
     let schema = batch.schema();
     let mut batches = Vec::new();
     if ws.tables().exists(table) {

@@ -14,9 +14,9 @@
     node.dataset.entered = f.overall.entered;
     node.dataset.converted = f.overall.converted;
     chart('funnel-chart', {
-      tooltip: { trigger: 'item', formatter: (p) => p.name + ': ' + num(p.data.actors) + ' (' + pct(p.data.rate) + ')' },
+      tooltip: { trigger: 'item', formatter: (p) => (p.data ? p.name + ': ' + num(p.data.actors) + ' (' + pct(p.data.rate) + ')' : p.name) },
       series: [{ type: 'funnel', sort: 'none', left: '10%', width: '60%', minSize: '10%',
-        label: { formatter: (p) => p.name + '  ' + num(p.data.actors) + '  ' + pct(p.data.rate) },
+        label: { formatter: (p) => (p.data ? p.name + '  ' + num(p.data.actors) + '  ' + pct(p.data.rate) : p.name) },
         data: s.map((x) => ({ name: x.name, value: x.conversion_from_first * 100, actors: x.actors, rate: x.conversion_from_first })) }],
     });
   }
@@ -28,12 +28,12 @@
     const data = [];
     cohorts.forEach((c, y) => c.cells.forEach((cell, x) => { if (cell && cell.rate !== null && x > 0) data.push([x, y, Math.round(cell.rate * 1000) / 10]); }));
     chart('retention-chart', {
-      tooltip: { formatter: (p) => cohorts[p.value[1]].cohort + ' +' + p.value[0] + ': ' + p.value[2] + '%' },
+      tooltip: { formatter: (p) => (Array.isArray(p.value) && cohorts[p.value[1]] ? cohorts[p.value[1]].cohort + ' +' + p.value[0] + ': ' + p.value[2] + '%' : '') },
       grid: { left: 80, right: 20, top: 10, bottom: 60 },
       xAxis: { type: 'category', data: Array.from({ length: periods }, (_, i) => '+' + i), name: t('behavior.period') },
       yAxis: { type: 'category', data: cohorts.map((c) => c.cohort + ' (' + c.size + ')'), inverse: true },
       visualMap: { min: 0, max: Math.max(1, ...data.map((d) => d[2])), calculable: true, orient: 'horizontal', left: 'center', bottom: 0, inRange: { color: ['#eff6ff', '#1d4ed8'] } },
-      series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10, formatter: (p) => p.value[2] } }],
+      series: [{ type: 'heatmap', data, label: { show: true, fontSize: 10, formatter: (p) => (Array.isArray(p.value) ? p.value[2] : '') } }],
     });
   }
 
@@ -46,7 +46,7 @@
       series: [{ type: 'sankey', emphasis: { focus: 'adjacency' }, nodeGap: 10,
         data: p.sankey.nodes.map((n) => ({ name: n.name })),
         links: p.sankey.links.map((l) => ({ source: p.sankey.nodes[l.source].name, target: p.sankey.nodes[l.target].name, value: l.value })),
-        label: { formatter: (x) => x.name.replace(/^\d+:/, '') } }],
+        label: { formatter: (x) => String(x.name || '').replace(/^\d+:/, '') } }],
     });
   }
 
@@ -74,6 +74,11 @@
     });
   }
 
+  /** A confidence interval, or a dash when the readout has none (e.g. no control conversions). */
+  function ci(bounds) {
+    return Array.isArray(bounds) && bounds.length === 2 ? pct(bounds[0]) + ', ' + pct(bounds[1]) : '–';
+  }
+
   async function experiments() {
     const list = await api('experiments');
     if (!list.length) {
@@ -90,7 +95,7 @@
         { key: 'conversions', label: t('exp.conversions'), num: true },
         { key: 'rate', label: t('exp.rate'), fmt: (v) => pct(v, 2) },
       ], r.variants),
-      el('p', { class: 'muted' }, t('exp.lift') + ' ' + pct(r.lift_rel) + ' [' + pct(r.lift_rel_ci[0]) + ', ' + pct(r.lift_rel_ci[1]) + '], p = ' + num(r.p_value) + ', P(B>A) = ' + pct(r.prob_b_beats_a)))));
+      el('p', { class: 'muted' }, t('exp.lift') + ' ' + pct(r.lift_rel) + ' [' + ci(r.lift_rel_ci) + '], p = ' + num(r.p_value) + ', P(B>A) = ' + pct(r.prob_b_beats_a)))));
   }
 
   document.getElementById('funnel-form').addEventListener('submit', (e) => { e.preventDefault(); guarded('funnel-error', funnel); });

@@ -40,7 +40,7 @@
     });
     if (d.lineage) {
       chart('tag-lineage', {
-        tooltip: { trigger: 'item', formatter: (p) => p.name + ' (' + p.value + ')' },
+        tooltip: { trigger: 'item', formatter: (p) => p.name + (p.value ? ' (' + p.value + ')' : '') },
         series: [{ type: 'tree', data: [lineageTree(d.lineage)], top: 10, left: 90, bottom: 10, right: 160, symbolSize: 9, initialTreeDepth: 4,
           label: { position: 'left', verticalAlign: 'middle', align: 'right', fontSize: 11 },
           leaves: { label: { position: 'right', align: 'left' } } }],
