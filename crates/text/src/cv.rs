@@ -2,8 +2,6 @@
 //! each fold's training part, with the fold scores averaged as scikit-learn's
 //! `cross_validate` reports them.
 
-use std::collections::BTreeSet;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -60,24 +58,7 @@ where
     L: AsRef<str> + Sync,
 {
     params.validate()?;
-    if texts.len() != labels.len() {
-        return Err(Error::Data(format!(
-            "{} texts but {} labels",
-            texts.len(),
-            labels.len()
-        )));
-    }
-    let classes: Vec<String> = labels
-        .iter()
-        .map(|l| l.as_ref().to_owned())
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect();
-    if classes.len() < 2 {
-        return Err(Error::Data(
-            "cross-validation needs at least two distinct labels".into(),
-        ));
-    }
+    let classes = crate::sentiment::distinct_classes(texts.len(), labels, "cross-validation")?;
     let keys: Vec<&str> = labels.iter().map(AsRef::as_ref).collect();
     let test_sets = stratified_folds(&keys, folds, seed)?;
     let threads = std::thread::available_parallelism()

@@ -28,20 +28,12 @@ pub struct SentimentModel {
     linear: LinearModel,
 }
 
-/// Fits a classifier on `texts` with their `labels` (any strings; at least two distinct).
-///
-/// Classes are the distinct labels in sorted order; [`SentimentModel::predict_proba`] returns
-/// probabilities in that order. `params` is validated first.
-pub fn train<S: AsRef<str>, L: AsRef<str>>(
-    texts: &[S],
-    labels: &[L],
-    params: &SentimentParams,
-) -> Result<SentimentModel> {
-    params.validate()?;
-    if texts.len() != labels.len() {
+/// The sorted distinct labels, after checking there is one label per text
+/// and at least two classes (`purpose` names the caller in the message).
+pub(crate) fn distinct_classes<L: AsRef<str>>(texts: usize, labels: &[L], purpose: &str) -> Result<Vec<String>> {
+    if texts != labels.len() {
         return Err(Error::Data(format!(
-            "{} texts but {} labels: there must be one label per text",
-            texts.len(),
+            "{texts} texts but {} labels: there must be one label per text",
             labels.len()
         )));
     }
@@ -53,10 +45,24 @@ pub fn train<S: AsRef<str>, L: AsRef<str>>(
         .collect();
     if classes.len() < 2 {
         return Err(Error::Data(format!(
-            "training needs at least two distinct labels, got {}",
+            "{purpose} needs at least two distinct labels, got {}",
             classes.len()
         )));
     }
+    Ok(classes)
+}
+
+/// Fits a classifier on `texts` with their `labels` (any strings; at least two distinct).
+///
+/// Classes are the distinct labels in sorted order; [`SentimentModel::predict_proba`] returns
+/// probabilities in that order. `params` is validated first.
+pub fn train<S: AsRef<str>, L: AsRef<str>>(
+    texts: &[S],
+    labels: &[L],
+    params: &SentimentParams,
+) -> Result<SentimentModel> {
+    params.validate()?;
+    let classes = distinct_classes(texts.len(), labels, "training")?;
     let y: Vec<usize> = labels
         .iter()
         .map(|l| classes.binary_search_by(|c| c.as_str().cmp(l.as_ref())).unwrap_or(0))
