@@ -133,6 +133,7 @@ pub async fn build(ws: &Workspace, opts: &BuildOptions) -> Result<BuildReport> {
         run_stage(&stages::TextStage, &mut run).await?,
         run_stage(&stages::TagsStage, &mut run).await?,
         run_stage(&stages::SegmentsStage, &mut run).await?,
+        run_stage(&stages::MetricsStage, &mut run).await?,
     ];
     Ok(BuildReport {
         build_id: run.ctx.build_id,

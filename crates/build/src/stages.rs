@@ -97,3 +97,30 @@ impl Stage for SegmentsStage {
         Ok(huaxiang_segments::run(ws, ctx).await?)
     }
 }
+
+/// The metric facts precomputed for fast metric queries (`metric_*` tables).
+pub struct MetricsStage;
+
+impl Stage for MetricsStage {
+    fn name(&self) -> &'static str {
+        "metrics"
+    }
+    async fn fingerprint(&self, ws: &Workspace, ctx: &BuildContext) -> Result<String> {
+        huaxiang_metrics::precompute::fingerprint(ws, ctx)
+            .await
+            .map_err(metrics_error)
+    }
+    async fn run(&self, ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value> {
+        huaxiang_metrics::precompute::run(ws, ctx).await.map_err(metrics_error)
+    }
+}
+
+fn metrics_error(e: huaxiang_metrics::Error) -> crate::BuildError {
+    match e {
+        huaxiang_metrics::Error::Store(e) => e.into(),
+        e => crate::BuildError::Stage {
+            stage: "metrics",
+            message: e.to_string(),
+        },
+    }
+}

@@ -568,7 +568,7 @@ fn shown_sql_reruns_with_huaxiang_sql_and_json_has_rows() {
         "{text}"
     );
     assert!(
-        text.contains("WITH hx_unique_records") && text.contains("GROUP BY \"city_tier\""),
+        text.contains("FROM metric_orders WHERE status = 'paid'") && text.contains("GROUP BY \"city_tier\""),
         "{text}"
     );
 }
@@ -584,6 +584,111 @@ fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(e.path(), &target).expect("copy");
         }
     }
+}
+
+/// Every built-in metric gives the same groups and numbers from the facts the
+/// `metrics` build stage precomputed (`metric_*` tables) as from the raw plan
+/// over `orders`, `events`, `tickets` and `identity_links`; data ingested
+/// after the build makes the precomputed tables stale and queries read the raw
+/// tables again.
+#[test]
+fn precomputed_facts_give_the_numbers_of_the_raw_plan() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let ws = tmp.path().join("ws");
+    copy_dir(shared_ws(), &ws);
+    let record = ws.join("meta").join("metric_facts.json");
+    assert!(record.is_file(), "the build records its precomputed facts");
+    let metrics = [
+        "gmv",
+        "orders",
+        "buyers",
+        "gmv_per_buyer",
+        "aov",
+        "repurchase_rate",
+        "refund_rate",
+        "coupon_rate",
+        "new_customers",
+        "active_customers",
+        "conversion_rate",
+        "average_rating",
+        "negative_ticket_rate",
+        "category_gmv",
+    ];
+    let native = |m: &str| match m {
+        "new_customers" => "gender",
+        "conversion_rate" => "device",
+        "category_gmv" => "category",
+        _ => "channel",
+    };
+    let mut cases: Vec<Vec<String>> = Vec::new();
+    for m in metrics {
+        let shapes: [&[&str]; 7] = [
+            &[],
+            &["--by", "month"],
+            &["--by", "city", "--last", "12m"],
+            &["--by", "day", "--last", "30d"],
+            &["--by", "week", "--where", "segment = 'frequent'"],
+            &["--by", "segment,quarter"],
+            &["--by", native(m), "--from", "2025-07-01", "--to", "2026-03-31"],
+        ];
+        for shape in shapes {
+            let mut args = vec![m.to_string()];
+            args.extend(shape.iter().map(|s| (*s).to_string()));
+            cases.push(args);
+        }
+    }
+    let run = |ws: &Path| -> Vec<String> {
+        cases
+            .iter()
+            .map(|c| metric_csv(ws, &c.iter().map(String::as_str).collect::<Vec<_>>()))
+            .collect()
+    };
+    let shown = |ws: &Path, m: &str| ok(ws, &["metric", m, "--by", "month", "--show-sql"]);
+    for (m, table) in [
+        ("gmv", "metric_orders"),
+        ("refund_rate", "metric_orders"),
+        ("category_gmv", "metric_order_items"),
+        ("average_rating", "metric_tickets"),
+        ("conversion_rate", "metric_sessions"),
+        ("active_customers", "metric_activity"),
+    ] {
+        let text = shown(&ws, m);
+        assert!(
+            text.contains(&format!("FROM {table}")) && !text.contains("hx_unique_records"),
+            "{m}: {text}"
+        );
+    }
+    let pre = run(&ws);
+
+    // Without the record, the raw plan.
+    std::fs::remove_file(&record).expect("remove the record");
+    assert!(shown(&ws, "active_customers").contains("FROM events e"));
+    let raw = run(&ws);
+    for ((c, p), r) in cases.iter().zip(&pre).zip(&raw) {
+        let (p, r) = (table(p), table(r));
+        assert_eq!(
+            p.keys().collect::<Vec<_>>(),
+            r.keys().collect::<Vec<_>>(),
+            "{c:?}: groups differ"
+        );
+        for (k, v) in &r {
+            assert!(close(p[k], *v), "{c:?} group `{k}`: precomputed {} vs raw {v}", p[k]);
+        }
+    }
+
+    // A forced build writes them again; new orders make them stale until the next build.
+    ok(&ws, &["build", "--force"]);
+    assert!(shown(&ws, "gmv").contains("FROM metric_orders"));
+    let data = demo_data(tmp.path(), 50, 99);
+    ingest_tables(&ws, &data, &["orders"]);
+    let text = shown(&ws, "gmv");
+    assert!(
+        !text.contains("metric_orders") && text.contains("FROM orders o"),
+        "{text}"
+    );
+    assert!(shown(&ws, "conversion_rate").contains("FROM metric_sessions"));
+    ok(&ws, &["build"]);
+    assert!(shown(&ws, "gmv").contains("FROM metric_orders"));
 }
 
 #[test]

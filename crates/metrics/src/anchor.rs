@@ -18,6 +18,7 @@ use huaxiang_store::table::plain_strings;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
+use crate::fact::Fact;
 
 /// Where the as-of day came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -41,6 +42,8 @@ pub struct Env {
     pub tags: Option<Vec<String>>,
     /// Whether `person_attributes.first_signup_time` is a DATE (not a timestamp).
     pub signup_is_date: bool,
+    /// The facts whose precomputed table is current ([`crate::precompute::current`]).
+    pub precomputed: Vec<Fact>,
 }
 
 impl Env {
@@ -81,6 +84,7 @@ impl Env {
             tables,
             tags,
             signup_is_date,
+            precomputed: crate::precompute::current(ws),
         })
     }
 }

@@ -78,6 +78,23 @@ impl Grain {
     }
 }
 
+impl Grain {
+    /// The same label as [`Grain::label_sql`] from `day`, the local day of the
+    /// time as `YYYY-MM-DD` text (the `hx_day` column of precomputed facts):
+    /// text cuts instead of formatting a zoned timestamp per row.
+    pub fn label_of_day_sql(self, day: &str) -> String {
+        match self {
+            Grain::Day => day.to_string(),
+            Grain::Week => format!("to_char(CAST({day} AS DATE), '%G-W%V')"),
+            Grain::Month => format!("substr({day}, 1, 7)"),
+            Grain::Quarter => format!(
+                "concat(substr({day}, 1, 4), '-Q', CAST((CAST(substr({day}, 6, 2) AS BIGINT) + 2) / 3 AS VARCHAR))"
+            ),
+            Grain::Year => format!("substr({day}, 1, 4)"),
+        }
+    }
+}
+
 /// One resolved dimension.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Dimension {
@@ -310,6 +327,44 @@ mod tests {
         let s = Scope { allowed: &narrow, ..s };
         let e = resolve("gender", &s).expect_err("not allowed").to_string();
         assert!(e.contains("cannot be broken down by `gender`"), "{e}");
+    }
+
+    /// Labels cut from the local day equal labels formatted from the zoned
+    /// time, across ISO-week years, quarters and the local midnight.
+    #[tokio::test]
+    async fn labels_of_the_local_day_equal_labels_of_the_time() {
+        let ctx = datafusion::prelude::SessionContext::new();
+        let times = [
+            "2020-12-31T15:59:59Z",
+            "2020-12-31T16:00:00Z",
+            "2021-01-03T12:00:00Z",
+            "2021-01-03T16:30:00Z",
+            "2024-12-29T16:00:00Z",
+            "2025-03-31T15:59:59Z",
+            "2025-03-31T16:00:00Z",
+            "2025-06-30T23:00:00Z",
+            "2025-09-30T16:00:01Z",
+            "2026-02-28T20:00:00Z",
+        ];
+        for g in Grain::ALL {
+            for t in times {
+                let ts = format!(
+                    "arrow_cast(arrow_cast('{t}', 'Timestamp(Microsecond, Some(\"UTC\"))'), 'Timestamp(Microsecond, Some(\"Asia/Shanghai\"))')"
+                );
+                let day = format!("to_char({ts}, '%Y-%m-%d')");
+                let sql = format!(
+                    "SELECT CAST({} AS VARCHAR) AS a, CAST({} AS VARCHAR) AS b",
+                    g.label_sql(&ts),
+                    g.label_of_day_sql(&day)
+                );
+                let b = ctx.sql(&sql).await.expect("plan").collect().await.expect("run");
+                let text = arrow::util::pretty::pretty_format_batches(&b).expect("fmt").to_string();
+                let row = text.lines().nth(3).expect("row").to_string();
+                let cells: Vec<&str> = row.split('|').map(str::trim).filter(|c| !c.is_empty()).collect();
+                assert_eq!(cells.len(), 2, "{text}");
+                assert_eq!(cells[0], cells[1], "{} {t}", g.name());
+            }
+        }
     }
 
     #[test]

@@ -36,6 +36,9 @@ pub enum Error {
     },
     #[error("no as-of day: the workspace has no build, no orders and no events yet; ingest data first")]
     NoAsOf,
+    /// Writing a precomputed fact failed (the `metrics` build stage).
+    #[error("precomputed facts: {0}")]
+    Precompute(String),
     #[error("metric `{metric}`: the query failed: {message}\n{sql}")]
     Query {
         metric: String,

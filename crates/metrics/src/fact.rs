@@ -29,6 +29,9 @@ pub struct Available {
     pub events: bool,
     /// `orders` exists.
     pub orders: bool,
+    /// Read the fact's precomputed table ([`crate::precompute`]): it is
+    /// current, and for `activity` the measure counts distinct persons.
+    pub precomputed: bool,
 }
 
 impl Fact {
@@ -167,10 +170,41 @@ impl Fact {
         }
     }
 
-    /// The SELECT producing exactly [`Fact::columns`]. Needs
-    /// [`huaxiang_features::persons::UNIQUE_RECORDS_CTE`] in scope when
-    /// [`Fact::uses_identity`].
+    /// The SELECT producing exactly [`Fact::columns`]: from the precomputed
+    /// table when `avail.precomputed`, else [`Fact::raw_sql`].
     pub fn sql(self, avail: &Available) -> String {
+        match self.precomputed_table(avail) {
+            Some(table) => {
+                let status = if self == Fact::PaidOrders {
+                    " WHERE status = 'paid'"
+                } else {
+                    ""
+                };
+                format!(
+                    "SELECT {}, {} FROM {table}{status}",
+                    self.columns().join(", "),
+                    crate::precompute::DAY_COLUMN
+                )
+            }
+            None => self.raw_sql(avail),
+        }
+    }
+
+    /// The precomputed table [`Fact::sql`] reads, if it reads one.
+    pub fn precomputed_table(self, avail: &Available) -> Option<&'static str> {
+        crate::precompute::table_of(self).filter(|_| avail.precomputed)
+    }
+
+    /// Whether [`Fact::sql`] needs
+    /// [`huaxiang_features::persons::UNIQUE_RECORDS_CTE`] in scope.
+    pub fn needs_identity_cte(self, avail: &Available) -> bool {
+        self.uses_identity() && self.precomputed_table(avail).is_none()
+    }
+
+    /// The SELECT producing exactly [`Fact::columns`] from the raw tables.
+    /// Needs [`huaxiang_features::persons::UNIQUE_RECORDS_CTE`] in scope when
+    /// [`Fact::uses_identity`].
+    pub fn raw_sql(self, avail: &Available) -> String {
         match self {
             Fact::PaidOrders | Fact::AllOrders => {
                 let (joins, person) = person_of("o");
@@ -281,12 +315,36 @@ mod tests {
         let only_orders = Fact::Activity.sql(&Available {
             events: false,
             orders: true,
+            precomputed: false,
         });
         assert!(only_orders.contains("FROM orders o") && !only_orders.contains("FROM events e"));
         let both = Fact::Activity.sql(&Available {
             events: true,
             orders: true,
+            precomputed: false,
         });
         assert!(both.contains("UNION ALL"), "{both}");
+    }
+
+    #[test]
+    fn precomputed_facts_read_their_tables() {
+        let pre = Available {
+            events: true,
+            orders: true,
+            precomputed: true,
+        };
+        assert_eq!(
+            Fact::PaidOrders.sql(&pre),
+            "SELECT order_id, customer_id, person_id, order_time, channel, amount, discount, coupon_used, status, \
+             hx_day FROM metric_orders WHERE status = 'paid'"
+        );
+        assert!(Fact::AllOrders.sql(&pre).ends_with("FROM metric_orders"));
+        assert!(Fact::Sessions.sql(&pre).ends_with("FROM metric_sessions"));
+        assert!(Fact::Activity.sql(&pre).ends_with("FROM metric_activity"));
+        assert!(!Fact::Sessions.needs_identity_cte(&pre));
+        // No precomputed table: the raw plan, whatever the flag says.
+        assert_eq!(Fact::Events.sql(&pre), Fact::Events.raw_sql(&pre));
+        assert!(Fact::Events.needs_identity_cte(&pre));
+        assert!(!Fact::Persons.needs_identity_cte(&pre));
     }
 }

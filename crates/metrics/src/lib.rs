@@ -28,6 +28,10 @@ Why it is shaped this way:
   of the latest build, or of the latest data before any build, never the wall
   clock, and days are local calendar days in the workspace zone ([`range`],
   [`anchor`]).
+- **Facts precomputed, never stale.** The `metrics` build stage writes the
+  facts whose person mapping or session grouping is costly as tables
+  ([`precompute`]); a query reads one only when it is current (same input
+  versions, zone and SQL), else the raw plan, so numbers never depend on it.
 - **Validation at load.** Facts, columns, dimensions, grains and names that
   would find two metrics are checked when a catalog is loaded, with the file
   and metric id in the message.
@@ -39,6 +43,7 @@ pub mod dimension;
 pub mod error;
 pub mod expr;
 pub mod fact;
+pub mod precompute;
 pub mod query;
 pub mod range;
 pub mod result;

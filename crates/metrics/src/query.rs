@@ -181,6 +181,27 @@ impl Query {
         Ok(())
     }
 
+    /// Whether the result depends only on which persons have a row in each
+    /// group, not on how many rows or at what time of the day: the measure
+    /// counts distinct persons, there is no per-person stage, and neither
+    /// filter reads the time column. Then the compact `activity` table (one
+    /// row per person, local day, kind and channel) gives the same numbers
+    /// (see [`crate::precompute`]).
+    fn counts_persons_only(&self) -> bool {
+        let squeeze = |s: &str| {
+            s.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        };
+        let time = self.metric.time.to_ascii_lowercase();
+        let reads_time = |f: &Option<String>| f.as_deref().is_some_and(|f| f.to_ascii_lowercase().contains(&time));
+        self.metric.per_person.is_empty()
+            && squeeze(&self.metric.measure) == "count(distinctperson_id)"
+            && !reads_time(&self.metric.filter)
+            && !reads_time(&self.filter)
+    }
+
     /// Whether rows must be de-duplicated after the segment join.
     fn dedupe(&self) -> bool {
         self.filter_dims.contains(&Dimension::Segment) && !self.by.contains(&Dimension::Segment)
@@ -193,9 +214,10 @@ impl Query {
         let avail = Available {
             events: env.has("events"),
             orders: env.has("orders"),
+            precomputed: env.precomputed.contains(&fact) && (fact != Fact::Activity || self.counts_persons_only()),
         };
         let mut ctes: Vec<String> = Vec::new();
-        if fact.uses_identity() {
+        if fact.needs_identity_cte(&avail) {
             ctes.push(UNIQUE_RECORDS_CTE.to_string());
         }
         let time = quote(m.time);
@@ -215,6 +237,8 @@ impl Query {
             conds.join("\n    AND ")
         ));
 
+        // A precomputed fact carries the local day of its time column.
+        let day_column = fact.precomputed_table(&avail).is_some() && fact.time_columns().first() == Some(&m.time);
         // Labels and joins of the dimensions used.
         let mut labels: Vec<String> = Vec::new();
         let mut joins: Vec<String> = Vec::new();
@@ -243,6 +267,9 @@ impl Query {
                 Dimension::Tag(id) => {
                     join_once("LEFT JOIN person_tags pt ON pt.person_id = f.person_id".to_string());
                     labels.push(format!("pt.{} AS {col}", quote(id)));
+                }
+                Dimension::Grain(g) if day_column => {
+                    labels.push(format!("{} AS {col}", g.label_of_day_sql("f.hx_day")));
                 }
                 Dimension::Grain(g) => labels.push(format!("{} AS {col}", g.label_sql(&format!("f.{time}")))),
             }
@@ -354,6 +381,7 @@ mod tests {
             .collect(),
             tags: Some(vec!["vip".to_string()]),
             signup_is_date: false,
+            precomputed: Vec::new(),
         }
     }
 
@@ -523,6 +551,55 @@ mod tests {
         .expect_err("no tickets")
         .to_string();
         assert!(err.contains("`tickets`"), "{err}");
+    }
+
+    #[test]
+    fn precomputed_facts_are_read_when_current_and_exact() {
+        let mut e = env();
+        e.precomputed = vec![Fact::PaidOrders, Fact::AllOrders, Fact::Sessions, Fact::Activity];
+        let c = Catalog::with_overrides(
+            "[[metric]]\nid = \"active_days\"\nname_zh = \"活跃天次\"\nname_en = \"Active person-days\"\n\
+             fact = \"activity\"\nmeasure = \"count(*)\"\ndimensions = [\"month\"]\ngrain = \"month\"\n",
+            "metrics.toml",
+        )
+        .expect("catalog");
+        let sql = |metric: &str, where_: Option<&str>| {
+            Query::new(
+                c.find(metric).expect("metric"),
+                &["month".to_string()],
+                where_,
+                RangeSpec::last("12m").expect("12m").resolve(e.as_of),
+                Sort::Label,
+                None,
+                &e,
+            )
+            .expect("query")
+            .sql(&e)
+        };
+        let gmv = sql("gmv", None);
+        assert!(gmv.contains("FROM metric_orders WHERE status = 'paid'"), "{gmv}");
+        assert!(!gmv.contains("hx_unique_records"), "{gmv}");
+        assert!(sql("conversion_rate", None).contains("FROM metric_sessions"));
+        let active = sql("active_customers", None);
+        assert!(active.contains("FROM metric_activity"), "{active}");
+        assert!(active.contains("substr(f.hx_day, 1, 7) AS \"month\""), "{active}");
+        // The compact activity rows only serve distinct-person counts with day-aligned filters.
+        let timed = sql("active_customers", Some("activity_time > '2026-03-01 12:00:00'"));
+        assert!(
+            !timed.contains("metric_activity") && timed.contains("FROM events e"),
+            "{timed}"
+        );
+        let days = sql("active_days", None);
+        assert!(
+            !days.contains("metric_activity") && days.contains("hx_unique_records"),
+            "{days}"
+        );
+        // Not current: the raw plan.
+        let sql = sql("average_rating", None);
+        assert!(
+            sql.contains("FROM tickets t") && sql.starts_with("WITH hx_unique_records"),
+            "{sql}"
+        );
     }
 
     #[test]
