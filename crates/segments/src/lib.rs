@@ -90,3 +90,18 @@ pub async fn preview(ws: &Workspace, name: &str, condition: &str) -> Result<Prev
     let persons = population.persons().await?;
     Ok(Preview { members, persons })
 }
+
+/// Saves a new segment `name` after validating and counting `condition`;
+/// returns the count and the saved version. A name in use is refused. The
+/// members themselves are recorded by the next build.
+pub async fn add(ws: &Workspace, name: &str, condition: &str, description: &str) -> Result<(Preview, i64)> {
+    let mut registry = Registry::load(ws)?;
+    if registry.current(name).is_some() {
+        return Err(Error::SegmentExists(name.to_string()));
+    }
+    let p = preview(ws, name, condition).await?;
+    let version = registry.add(name, condition, description)?.version;
+    registry.save(ws)?;
+    catalog::refresh(ws).await?;
+    Ok((p, version))
+}

@@ -152,21 +152,18 @@ pub async fn run(ws: &Path, a: Args) -> anyhow::Result<()> {
             description,
             dry_run,
         } => {
-            let mut registry = Registry::load(&ws)?;
-            if registry.current(&name).is_some() {
-                return Err(huaxiang_segments::Error::SegmentExists(name).into());
-            }
-            let preview = huaxiang_segments::preview(&ws, &name, &condition).await?;
-            print_preview(&name, &preview);
             if dry_run {
+                if Registry::load(&ws)?.current(&name).is_some() {
+                    return Err(huaxiang_segments::Error::SegmentExists(name).into());
+                }
+                let preview = huaxiang_segments::preview(&ws, &name, &condition).await?;
+                print_preview(&name, &preview);
                 println!("试运行，未保存 / dry run: not saved");
                 return Ok(());
             }
-            let version = registry
-                .add(&name, &condition, description.as_deref().unwrap_or(""))?
-                .version;
-            registry.save(&ws)?;
-            catalog::refresh(&ws).await?;
+            let (preview, version) =
+                huaxiang_segments::add(&ws, &name, &condition, description.as_deref().unwrap_or("")).await?;
+            print_preview(&name, &preview);
             println!(
                 "已保存 / saved `{name}` version {version}; 成员在下次构建时记录 / membership is recorded by the next `huaxiang build`"
             );

@@ -85,17 +85,13 @@ pub async fn create(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<NewSegment>,
 ) -> Result<Json<Value>, ApiError> {
-    let ws = state.workspace();
-    let mut registry = huaxiang_segments::Registry::load(ws)?;
-    if registry.current(&body.name).is_some() {
-        return Err(huaxiang_segments::Error::SegmentExists(body.name).into());
-    }
-    let p = huaxiang_segments::preview(ws, &body.name, &body.condition).await?;
-    let version = registry
-        .add(&body.name, &body.condition, body.description.as_deref().unwrap_or(""))?
-        .version;
-    registry.save(ws)?;
-    huaxiang_segments::catalog::refresh(ws).await?;
+    let (p, version) = huaxiang_segments::add(
+        state.workspace(),
+        &body.name,
+        &body.condition,
+        body.description.as_deref().unwrap_or(""),
+    )
+    .await?;
     Ok(Json(json!({
         "name": body.name,
         "version": version,
