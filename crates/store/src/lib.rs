@@ -16,7 +16,7 @@ to the code:
 * **Openness.** Spark, DuckDB and Polars read the tables as they are.
 
 Small metadata (identity overrides, build state) lives in JSON files written
-atomically under `meta/` ([`meta`]). The SQL engine ([`sql`]) registers every
+atomically under `meta/` ([`meta`]). The SQL engine ([`sql`]) sees every
 table with DataFusion and shows personal data masked unless asked to reveal it
 and the key is present.
 */
@@ -25,6 +25,7 @@ pub mod builder;
 pub mod error;
 pub mod meta;
 pub mod reveal;
+pub mod schema;
 pub mod sql;
 pub mod table;
 pub mod udf;

@@ -8,15 +8,15 @@
 use std::sync::Arc;
 
 use arrow::array::RecordBatch;
-use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
+use arrow::datatypes::SchemaRef;
 use datafusion::execution::context::SQLOptions;
-use datafusion::logical_expr::{ScalarUDF, col, lit};
-use datafusion::prelude::{Expr, SessionConfig, SessionContext};
+use datafusion::logical_expr::ScalarUDF;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::TryStreamExt;
-use huaxiang_core::schema;
 use huaxiang_pii::Keys;
 
-use crate::error::{Result, StoreError, delta};
+use crate::error::{Result, StoreError};
+use crate::schema::WorkspaceSchema;
 use crate::udf::{PiiUdf, PiiView};
 use crate::workspace::Workspace;
 
@@ -28,13 +28,14 @@ pub enum OutputFormat {
     Json,
 }
 
-/// A DataFusion session with every workspace table registered.
+/// A DataFusion session over every workspace table (opened when first queried; see [`crate::schema`]).
 pub struct SqlEngine {
     ctx: SessionContext,
+    schema: Arc<WorkspaceSchema>,
 }
 
 impl SqlEngine {
-    /// Registers every table of `ws`. With `reveal`, personal data is shown in
+    /// A session over every table of `ws`. With `reveal`, personal data is shown in
     /// plain text, which needs the key; without it, masked (or locked without a key).
     pub async fn new(ws: &Workspace, reveal: bool) -> Result<SqlEngine> {
         if reveal {
@@ -65,22 +66,12 @@ impl SqlEngine {
         let udf = Arc::new(ScalarUDF::new_from_impl(PiiUdf::new(keys, view)));
         ctx.register_udf(udf.as_ref().clone());
         let tz = ws.config().workspace.time_zone.clone();
-        let tables = ws.tables();
-        for name in tables.names()? {
-            let Some(table) = tables.open(&name).await? else {
-                continue;
-            };
-            table.update_datafusion_session(&ctx.state()).map_err(delta(&name))?;
-            let provider = table
-                .table_provider()
-                .await
-                .map_err(|e| StoreError::Sql(format!("table `{name}`: {e}")))?;
-            let df = ctx.read_table(provider)?;
-            let exprs = presentation(&name, df.schema().inner(), &udf, &tz);
-            let view = df.select(exprs)?.into_view();
-            ctx.register_table(name.as_str(), view)?;
-        }
-        Ok(SqlEngine { ctx })
+        let schema = Arc::new(WorkspaceSchema::new(ws.tables(), ctx.runtime_env(), udf, tz)?);
+        let catalog = ctx
+            .catalog("huaxiang")
+            .ok_or_else(|| StoreError::Sql("the default catalog `huaxiang` is missing".into()))?;
+        catalog.register_schema("public", schema.clone())?;
+        Ok(SqlEngine { ctx, schema })
     }
 
     /// Runs one reading statement (SELECT, WITH, SHOW, DESCRIBE, EXPLAIN).
@@ -106,43 +97,15 @@ impl SqlEngine {
         Ok((schema, batches))
     }
 
+    /// The stored tables this engine has opened so far, sorted.
+    pub fn opened_tables(&self) -> Vec<String> {
+        self.schema.opened()
+    }
+
     /// The underlying DataFusion context (for stages that build plans).
     pub fn context(&self) -> &SessionContext {
         &self.ctx
     }
-}
-
-/// The projection that presents a stored table: PII through `hx_pii`, timestamps in the workspace zone.
-fn presentation(table: &str, schema: &arrow::datatypes::Schema, udf: &Arc<ScalarUDF>, tz: &str) -> Vec<Expr> {
-    let def = schema::table(table);
-    schema
-        .fields()
-        .iter()
-        .map(|f| {
-            let name = f.name();
-            let c = col(format!("\"{name}\""));
-            let is_text = matches!(f.data_type(), DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8);
-            let is_pii = is_text && schema.field_with_name(&schema::hash_column(name)).is_ok();
-            if is_pii {
-                let kind = def
-                    .as_ref()
-                    .and_then(|d| d.column(name))
-                    .and_then(|c| c.pii)
-                    .map(|k| k.as_str())
-                    .unwrap_or("other");
-                let text = datafusion::logical_expr::cast(c, DataType::Utf8);
-                return udf.call(vec![text, lit(kind)]).alias(name);
-            }
-            match f.data_type() {
-                DataType::Timestamp(unit, Some(_)) => {
-                    let to = DataType::Timestamp(*unit, Some(tz.into()));
-                    datafusion::logical_expr::cast(c, to).alias(name)
-                }
-                DataType::Timestamp(TimeUnit::Microsecond, None) => c.alias(name),
-                _ => c.alias(name),
-            }
-        })
-        .collect()
 }
 
 /// Renders batches as a table, CSV or a JSON array of objects.
