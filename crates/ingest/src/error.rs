@@ -32,6 +32,8 @@ pub enum IngestError {
     },
     #[error("arrow: {0}")]
     Arrow(#[from] arrow::error::ArrowError),
+    #[error("ingest worker thread: {0}")]
+    Thread(String),
 }
 
 /// Builds an [`IngestError::Mapping`].

@@ -25,6 +25,7 @@ pub mod error;
 pub mod gate;
 pub mod orders;
 pub mod parse;
+pub mod pipeline;
 pub mod plan;
 pub mod quarantine;
 pub mod reader;

@@ -16,8 +16,9 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::{IngestError, Result};
-use crate::gate::{Action, Gate, Issue, stored_schema};
+use crate::gate::{Action, Gate, stored_schema};
 use crate::orders::OrderDeriver;
+use crate::pipeline::{self, Labels, Step};
 use crate::plan::{self, Plan};
 use crate::quarantine::{self, Origin};
 use crate::reader::db::{DbReader, DbSource};
@@ -86,38 +87,6 @@ pub struct IngestReport {
     pub inputs: Vec<InputReport>,
 }
 
-enum Reader {
-    File(Box<FileReader>),
-    Db(DbReader),
-}
-
-impl Reader {
-    async fn next_batch(&mut self) -> Result<Option<RawBatch>> {
-        Ok(match self {
-            Reader::File(r) => r.next_batch()?,
-            Reader::Db(r) => r.next_batch().await?,
-        })
-    }
-    fn names(&self) -> Vec<String> {
-        match self {
-            Reader::File(r) => r.names().to_vec(),
-            Reader::Db(r) => r.names().to_vec(),
-        }
-    }
-    fn take_malformed(&mut self) -> Vec<crate::reader::Malformed> {
-        match self {
-            Reader::File(r) => r.take_malformed(),
-            Reader::Db(_) => Vec::new(),
-        }
-    }
-    fn bytes_read(&self) -> u64 {
-        match self {
-            Reader::File(r) => r.bytes_read(),
-            Reader::Db(_) => 0,
-        }
-    }
-}
-
 fn new_run_id() -> String {
     let mut suffix = [0u8; 3];
     rand::fill(&mut suffix);
@@ -183,6 +152,55 @@ pub async fn ingest(ws: &Workspace, req: &IngestRequest, progress: &dyn Progress
     })
 }
 
+/// The counts of one input so far.
+#[derive(Default)]
+struct Totals {
+    read: u64,
+    accepted: u64,
+    rejected: u64,
+    emptied: u64,
+    notes: BTreeMap<String, u64>,
+}
+
+/// Where the gated rows of one input go until its commit.
+struct Sink<'a> {
+    main: Appender,
+    quarantine: Appender,
+    deriver: Option<OrderDeriver>,
+    origin: Origin<'a>,
+    totals: Totals,
+}
+
+impl Sink<'_> {
+    /// Counts a step and writes its rows and issues.
+    async fn absorb(&mut self, step: Step) -> Result<()> {
+        let t = &mut self.totals;
+        let malformed = step.malformed.len() as u64;
+        t.read += step.rows + malformed;
+        t.rejected += malformed;
+        let mut issues = step.malformed;
+        if let Some(gated) = step.gated {
+            t.rejected += gated.rejected;
+            t.accepted += gated.batch.num_rows() as u64;
+            t.emptied += gated.issues.iter().filter(|i| i.action == Action::FieldEmptied).count() as u64;
+            for (k, v) in &gated.notes {
+                *t.notes.entry((*k).to_string()).or_default() += v;
+            }
+            issues.extend(gated.issues);
+            if let Some(d) = self.deriver.as_mut() {
+                d.add(&gated.batch);
+            }
+            if !issues.is_empty() {
+                self.quarantine.write(quarantine::batch(&self.origin, &issues)?).await?;
+            }
+            self.main.write(gated.batch).await?;
+        } else if !issues.is_empty() {
+            self.quarantine.write(quarantine::batch(&self.origin, &issues)?).await?;
+        }
+        Ok(())
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn ingest_one(
     ws: &Workspace,
@@ -196,85 +214,107 @@ async fn ingest_one(
 ) -> Result<InputReport> {
     let tables = ws.tables();
     let started = chrono::Utc::now().timestamp_micros();
-    let (label, file_hash, mut reader) = match input {
+    // A file is hashed on one thread while another starts reading and gating
+    // it; a database's content is hashed as it is read.
+    enum Source {
+        File(tokio::sync::mpsc::Receiver<Result<Step>>, String),
+        Db(DbReader, Sha256),
+    }
+    let (label, plan, mut source) = match input {
         Input::File(path) => {
             let label = path.display().to_string();
-            let hash = sha256_file(path)?;
-            let app_id = app_id(&req.source, &req.table, &hash);
-            if tables.committed(&req.table, &app_id).await? {
-                return Ok(skipped(label, req, hash));
-            }
+            let hashing = {
+                let path = path.clone();
+                tokio::task::spawn_blocking(move || sha256_file(&path))
+            };
             let opts = ReadOptions {
                 batch_rows: req.batch_rows.max(1),
                 ..ReadOptions::default()
             };
-            let r = FileReader::open(path, &opts)?;
-            progress.start(&label, r.total_bytes());
-            (label, Some(hash), Reader::File(Box::new(r)))
+            let reader = FileReader::open(path, &opts)?;
+            let total_bytes = reader.total_bytes();
+            let plan: Plan = plan::resolve(table, &req.mapping, reader.names(), &label, tz)?;
+            let labels = Labels {
+                source: req.source.clone(),
+                run_id: run_id.to_string(),
+                input: label.clone(),
+            };
+            let steps = pipeline::spawn(reader, plan.clone(), keys.clone(), labels)?;
+            let hash = hashing
+                .await
+                .map_err(|e| IngestError::Thread(format!("hashing {label}: {e}")))??;
+            if tables
+                .committed(&req.table, &app_id(&req.source, &req.table, &hash))
+                .await?
+            {
+                // Dropping the steps stops the reader thread.
+                return Ok(skipped(label, req, hash));
+            }
+            progress.start(&label, total_bytes);
+            (label, plan, Source::File(steps, hash))
         }
         Input::Db(src) => {
             let r = DbReader::open(src, req.batch_rows.max(1)).await?;
             let label = r.location();
+            let plan: Plan = plan::resolve(table, &req.mapping, r.names(), &label, tz)?;
             progress.start(&label, None);
-            (label, None, Reader::Db(r))
+            (label, plan, Source::Db(r, Sha256::new()))
         }
     };
-    let names = reader.names();
-    let plan: Plan = plan::resolve(table, &req.mapping, &names, &label, tz)?;
     let schema = stored_schema(&plan);
-    let mut main = tables.appender(&req.table, schema.clone()).await?;
-    let mut quarantine_app = tables.appender(quarantine::TABLE, quarantine::schema()).await?;
-    let mut deriver = plan.derive_orders.then(OrderDeriver::default);
-    let mut gate = Gate::new(&plan, keys, &req.source, run_id, &label);
-    let origin = Origin {
-        run_id,
-        table: &req.table,
-        source: &req.source,
-        file: &label,
+    let mut sink = Sink {
+        main: tables.appender(&req.table, schema.clone()).await?,
+        quarantine: tables.appender(quarantine::TABLE, quarantine::schema()).await?,
+        deriver: plan.derive_orders.then(OrderDeriver::default),
+        origin: Origin {
+            run_id,
+            table: &req.table,
+            source: &req.source,
+            file: &label,
+        },
+        totals: Totals::default(),
     };
-    let mut content = Sha256::new();
-    let (mut read, mut accepted, mut rejected, mut emptied) = (0u64, 0u64, 0u64, 0u64);
-    let mut notes: BTreeMap<String, u64> = BTreeMap::new();
-    let pii_input = plan.columns.iter().any(|c| c.pii.is_some());
-    while let Some(raw) = reader.next_batch().await? {
-        if file_hash.is_none() {
-            hash_batch(&mut content, &raw);
+    let hash = match &mut source {
+        Source::File(steps, hash) => {
+            while let Some(step) = steps.recv().await {
+                let step = step?;
+                let bytes = step.bytes;
+                sink.absorb(step).await?;
+                progress.advance(sink.totals.read, bytes);
+            }
+            hash.clone()
         }
-        let mut issues = malformed_issues(&mut reader, keys, pii_input);
-        let malformed = issues.len() as u64;
-        let gated = gate.gate(&raw)?;
-        read += raw.num_rows() as u64 + malformed;
-        rejected += gated.rejected + malformed;
-        accepted += gated.batch.num_rows() as u64;
-        emptied += gated.issues.iter().filter(|i| i.action == Action::FieldEmptied).count() as u64;
-        for (k, v) in &gated.notes {
-            *notes.entry((*k).to_string()).or_default() += v;
+        Source::Db(reader, content) => {
+            let mut gate = Gate::new(&plan, keys, &req.source, run_id, &label);
+            while let Some(raw) = reader.next_batch().await? {
+                hash_batch(content, &raw);
+                let gated = gate.gate(&raw)?;
+                let step = Step {
+                    rows: raw.num_rows() as u64,
+                    gated: Some(gated),
+                    malformed: Vec::new(),
+                    bytes: 0,
+                };
+                sink.absorb(step).await?;
+                progress.advance(sink.totals.read, 0);
+            }
+            hex::encode(content.clone().finalize())
         }
-        issues.extend(gated.issues);
-        if !issues.is_empty() {
-            quarantine_app.write(quarantine::batch(&origin, &issues)?).await?;
-        }
-        if let Some(d) = deriver.as_mut() {
-            d.add(&gated.batch);
-        }
-        main.write(gated.batch).await?;
-        progress.advance(read, reader.bytes_read());
-    }
-    // Rows the reader could not read after the last batch.
-    let tail = malformed_issues(&mut reader, keys, pii_input);
-    if !tail.is_empty() {
-        read += tail.len() as u64;
-        rejected += tail.len() as u64;
-        quarantine_app.write(quarantine::batch(&origin, &tail)?).await?;
-    }
+    };
     progress.finish(&label);
-    let hash = file_hash.unwrap_or_else(|| hex::encode(content.finalize()));
     let app = app_id(&req.source, &req.table, &hash);
     if tables.committed(&req.table, &app).await? {
-        // Identical database content was ingested before: commit nothing.
+        // Identical content was ingested before (or by a concurrent run): commit nothing.
         return Ok(skipped(label, req, hash));
     }
     let meta = commit_meta(run_id, &label, &hash);
+    let Sink {
+        main,
+        quarantine: quarantine_app,
+        deriver,
+        totals,
+        ..
+    } = sink;
     // Secondary tables first: each is skipped if a crashed run already committed it.
     if !tables.committed(quarantine::TABLE, &app).await? {
         quarantine_app.commit(&app, meta.clone()).await?;
@@ -296,32 +336,16 @@ async fn ingest_one(
         table: req.table.clone(),
         source: req.source.clone(),
         status: "ingested".to_string(),
-        read,
-        accepted,
-        rejected,
-        fields_emptied: emptied,
-        notes,
+        read: totals.read,
+        accepted: totals.accepted,
+        rejected: totals.rejected,
+        fields_emptied: totals.emptied,
+        notes: totals.notes,
         derived_orders,
         content_sha256: hash,
     };
     record_run(ws, run_id, &report, started, &app).await?;
     Ok(report)
-}
-
-/// Rows the reader could not read, as rejected-row issues (the raw text encrypted when the input holds personal data).
-fn malformed_issues(reader: &mut Reader, keys: &Keys, pii_input: bool) -> Vec<Issue> {
-    reader
-        .take_malformed()
-        .into_iter()
-        .map(|m| Issue {
-            line: m.line,
-            column: "(row)".to_string(),
-            raw_value: None,
-            reason: m.reason,
-            action: Action::RowRejected,
-            raw_row: Some(if pii_input { keys.encrypt(&m.raw) } else { m.raw }),
-        })
-        .collect()
 }
 
 fn app_id(source: &str, table: &str, hash: &str) -> String {
