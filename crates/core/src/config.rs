@@ -32,6 +32,9 @@ pub struct Config {
     /// User-defined features: SQL expressions computed per person next to the built-in ones.
     #[serde(default)]
     pub features: Vec<FeatureConfig>,
+    /// Natural-language questions (`huaxiang ask`, `POST /api/ask`).
+    #[serde(default)]
+    pub ask: AskSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,6 +153,48 @@ fn default_max_per_person() -> usize {
 fn default_threshold() -> f64 {
     0.9
 }
+
+/// `[ask]`: natural-language questions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AskSettings {
+    /// `[ask.llm]`: the optional language-model fallback; absent, questions stay offline.
+    #[serde(default)]
+    pub llm: Option<LlmSettings>,
+}
+
+/// `[ask.llm]`: an OpenAI-compatible chat-completions endpoint asked to write
+/// SQL for the questions the offline parser cannot answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LlmSettings {
+    /// The API base, e.g. `http://127.0.0.1:11434/v1`; requests go to `{base_url}/chat/completions`.
+    pub base_url: String,
+    /// The model name sent with every request.
+    pub model: String,
+    /// The NAME of the environment variable holding the API key (sent as a
+    /// bearer token); none for local servers without a key.
+    #[serde(default)]
+    pub api_key_env: Option<String>,
+    /// Seconds allowed for the model's reply, and again for running its SQL.
+    #[serde(default = "default_llm_timeout")]
+    pub timeout_secs: u64,
+    /// The largest `LIMIT` the model's SQL may have.
+    #[serde(default = "default_llm_max_rows")]
+    pub max_rows: usize,
+}
+
+fn default_llm_timeout() -> u64 {
+    20
+}
+fn default_llm_max_rows() -> usize {
+    1000
+}
+
+/// The largest accepted `ask.llm.timeout_secs`.
+pub const LLM_MAX_TIMEOUT_SECS: u64 = 600;
+/// The largest accepted `ask.llm.max_rows`.
+pub const LLM_MAX_ROWS: usize = 100_000;
 
 /// A source declared in the configuration: files or a database query, ingested
 /// into one canonical table under one source name.
@@ -359,6 +404,9 @@ impl Config {
             }
         }
         validate_features(&cfg.features, path)?;
+        if let Some(llm) = &cfg.ask.llm {
+            validate_llm(llm, path)?;
+        }
         Ok(cfg)
     }
 
@@ -404,6 +452,63 @@ fn validate_features(features: &[FeatureConfig], path: &Path) -> Result<()> {
         if f.sql.trim().is_empty() {
             return Err(crate::config_err!(path, "feature `{}` has an empty `sql`", f.name));
         }
+    }
+    Ok(())
+}
+
+/// Checks `[ask.llm]`: an http(s) base URL without credentials, a model
+/// name, a variable NAME (not a key) and bounded timeout and row limit.
+fn validate_llm(llm: &LlmSettings, path: &Path) -> Result<()> {
+    let url = llm.base_url.trim();
+    if url.is_empty() {
+        return Err(crate::config_err!(path, "[ask.llm] has an empty `base_url`"));
+    }
+    let scheme_ok = url
+        .split_once("://")
+        .is_some_and(|(s, rest)| matches!(s.to_ascii_lowercase().as_str(), "http" | "https") && !rest.is_empty());
+    if !scheme_ok {
+        return Err(crate::config_err!(
+            path,
+            "[ask.llm] `base_url` must be an http:// or https:// URL such as http://127.0.0.1:11434/v1"
+        ));
+    }
+    let authority = url
+        .split_once("://")
+        .map(|(_, r)| r.split(['/', '?', '#']).next().unwrap_or(""))
+        .unwrap_or("");
+    if authority.contains('@') || url.contains('?') {
+        return Err(crate::config_err!(
+            path,
+            "[ask.llm] `base_url` must not carry credentials or a query string; put the API key in an environment variable and name it in `api_key_env`"
+        ));
+    }
+    if llm.model.trim().is_empty() {
+        return Err(crate::config_err!(path, "[ask.llm] has an empty `model`"));
+    }
+    if let Some(var) = &llm.api_key_env {
+        let valid = var.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && var.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            // Never echo the value: it may be the key itself, pasted by mistake.
+            return Err(crate::config_err!(
+                path,
+                "[ask.llm] `api_key_env` must be the NAME of an environment variable (letters, digits and _, e.g. HUAXIANG_LLM_KEY), never the key itself"
+            ));
+        }
+    }
+    if llm.timeout_secs == 0 || llm.timeout_secs > LLM_MAX_TIMEOUT_SECS {
+        return Err(crate::config_err!(
+            path,
+            "[ask.llm] `timeout_secs` must be between 1 and {LLM_MAX_TIMEOUT_SECS}, not {}",
+            llm.timeout_secs
+        ));
+    }
+    if llm.max_rows == 0 || llm.max_rows > LLM_MAX_ROWS {
+        return Err(crate::config_err!(
+            path,
+            "[ask.llm] `max_rows` must be between 1 and {LLM_MAX_ROWS}, not {}",
+            llm.max_rows
+        ));
     }
     Ok(())
 }
@@ -483,6 +588,22 @@ match_threshold = 0.9
 # password_env = "ERP_DB_PASSWORD"                     # the password comes from this variable
 # query = "SELECT * FROM orders"
 
+# Questions in Chinese or English (`huaxiang ask`, the ask box of the web UI)
+# are answered offline from the metric catalog. Optionally, a question the
+# offline parser cannot answer is sent to a language model: any
+# OpenAI-compatible chat-completions endpoint (Ollama, vLLM, llama.cpp, a
+# hosted API). The model gets the table columns, the metric catalog and the
+# as-of day, and only writes SQL; that SQL runs only if it is one SELECT over
+# the analytics tables with a LIMIT of at most `max_rows`, read-only and with
+# personal data masked. Without this section nothing leaves the machine.
+#
+# [ask.llm]
+# base_url = "http://127.0.0.1:11434/v1"   # requests go to {base_url}/chat/completions
+# model = "qwen2.5:7b-instruct"
+# api_key_env = "HUAXIANG_LLM_KEY"          # NAME of the variable holding the key; omit for a local server
+# timeout_secs = 20                         # for the model's reply, and again for running its SQL
+# max_rows = 1000                           # the SQL must end with LIMIT n, n <= max_rows
+
 # Your own features: extra columns of the `features` table, computed by every
 # `huaxiang build` in the same plan as the built-in ones. `sql` is a scalar SQL
 # expression over the feature columns (recency_days, frequency, monetary, ...)
@@ -539,6 +660,63 @@ mod tests {
         ] {
             let err = Config::parse(bad, Path::new("h.toml")).expect_err(bad);
             assert!(err.to_string().contains(needle), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn ask_llm_is_optional_defaulted_and_checked() {
+        let off = Config::parse(TEMPLATE, Path::new("h.toml")).expect("template");
+        assert!(off.ask.llm.is_none(), "the template stays offline");
+        let on = "[ask.llm]\nbase_url = 'http://127.0.0.1:11434/v1'\nmodel = 'qwen'\n";
+        let cfg = Config::parse(on, Path::new("h.toml")).expect("llm");
+        let llm = cfg.ask.llm.expect("section");
+        assert_eq!(llm.model, "qwen");
+        assert_eq!(llm.api_key_env, None);
+        assert_eq!((llm.timeout_secs, llm.max_rows), (20, 1000));
+        // The commented example in the template, uncommented, is a valid section.
+        let example: String = TEMPLATE
+            .lines()
+            .skip_while(|l| *l != "# [ask.llm]")
+            .take_while(|l| !l.trim().is_empty())
+            .map(|l| l.trim_start_matches("# "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(example.starts_with("[ask.llm]"), "{example}");
+        let example = Config::parse(&example, Path::new("h.toml")).expect("the commented example parses");
+        let ex = example.ask.llm.expect("example section");
+        assert_eq!(ex.api_key_env.as_deref(), Some("HUAXIANG_LLM_KEY"));
+        for (bad, needle) in [
+            ("[ask.llm]\nbase_url = 'http://h/v1'\nmodel = 'm'\nkey = 'x'\n", "key"),
+            ("[ask]\nllm_url = 'x'\n", "llm_url"),
+            ("[ask.llm]\nmodel = 'm'\n", "base_url"),
+            ("[ask.llm]\nbase_url = ''\nmodel = 'm'\n", "empty `base_url`"),
+            ("[ask.llm]\nbase_url = 'ftp://h'\nmodel = 'm'\n", "http://"),
+            ("[ask.llm]\nbase_url = 'https://u:p@h/v1'\nmodel = 'm'\n", "api_key_env"),
+            (
+                "[ask.llm]\nbase_url = 'https://h/v1?key=abc'\nmodel = 'm'\n",
+                "query string",
+            ),
+            ("[ask.llm]\nbase_url = 'http://h/v1'\nmodel = ' '\n", "empty `model`"),
+            (
+                "[ask.llm]\nbase_url = 'http://h/v1'\nmodel = 'm'\napi_key_env = 'sk-abc123'\n",
+                "NAME",
+            ),
+            (
+                "[ask.llm]\nbase_url = 'http://h/v1'\nmodel = 'm'\ntimeout_secs = 0\n",
+                "timeout_secs",
+            ),
+            (
+                "[ask.llm]\nbase_url = 'http://h/v1'\nmodel = 'm'\nmax_rows = 0\n",
+                "max_rows",
+            ),
+            (
+                "[ask.llm]\nbase_url = 'http://h/v1'\nmodel = 'm'\nmax_rows = 1000000\n",
+                "max_rows",
+            ),
+        ] {
+            let err = Config::parse(bad, Path::new("h.toml")).expect_err(bad);
+            assert!(err.to_string().contains(needle), "{bad}: {err}");
+            assert!(!err.to_string().contains("sk-abc123"), "the key is never echoed: {err}");
         }
     }
 

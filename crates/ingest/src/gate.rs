@@ -177,7 +177,9 @@ pub struct Gate<'a> {
     run_id: String,
     input: String,
     derived: Option<Vec<(usize, Arc<dyn PhysicalExpr>)>>,
-    seen_ids: HashMap<String, u32>,
+    /// Record ids seen so far, to number repeats (`id#2`). A fast seeded hash:
+    /// with SipHash this map cost a tenth of an `order_items` ingest.
+    seen_ids: HashMap<String, u32, foldhash::fast::RandomState>,
     input_has_pii: bool,
 }
 
@@ -194,7 +196,7 @@ impl<'a> Gate<'a> {
             run_id: run_id.to_string(),
             input: input.to_string(),
             derived: None,
-            seen_ids: HashMap::new(),
+            seen_ids: HashMap::default(),
             input_has_pii,
         }
     }
@@ -321,10 +323,11 @@ impl<'a> Gate<'a> {
             }
             let mut id = parts.join("/");
             if plan.disambiguate_ids && reject[r].is_none() {
-                let count = self.seen_ids.entry(id.clone()).or_insert(0);
-                *count += 1;
-                if *count > 1 {
+                if let Some(count) = self.seen_ids.get_mut(id.as_str()) {
+                    *count += 1;
                     id = format!("{id}#{count}");
+                } else {
+                    self.seen_ids.insert(id.clone(), 1);
                 }
             }
             record_ids.push(Some(id));

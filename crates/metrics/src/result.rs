@@ -138,8 +138,8 @@ pub fn plain(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
         .collect::<std::result::Result<_, _>>()?)
 }
 
-/// The JSON cells of one column.
-fn cells(c: &ArrayRef) -> Result<Vec<Value>> {
+/// The JSON cells of one column (values unrounded; other types as displayed).
+pub fn cells(c: &ArrayRef) -> Result<Vec<Value>> {
     let n = c.len();
     let out = match c.data_type() {
         DataType::Int64 => (0..n)

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use arrow::array::{Array, StringArray};
+use huaxiang_core::config::LlmSettings;
 use huaxiang_metrics::{Catalog, Env, Outcome, Query, result};
 use huaxiang_store::Workspace;
 use huaxiang_store::sql::SqlEngine;
@@ -201,19 +202,242 @@ async fn value_rows(engine: &SqlEngine, env: &Env) -> Result<Vec<(String, String
     Ok(rows)
 }
 
-/// Answers `question` over the workspace `ws`.
+/// Answers `question` over the workspace `ws`, with the language-model
+/// fallback of its `[ask.llm]` when it has one.
 pub async fn answer(ws: &Workspace, question: &str) -> Result<Answer, Error> {
+    answer_with(ws, question, ws.config().ask.llm.as_ref()).await
+}
+
+/// Answers `question` over `ws`; a question the offline parser cannot answer
+/// goes to the model of `llm` when given ([`crate::llm`]).
+pub async fn answer_with(ws: &Workspace, question: &str, llm: Option<&LlmSettings>) -> Result<Answer, Error> {
     let catalog = Catalog::load(ws.dir())?;
+    // Never revealed: the model's SQL sees personal data masked, like `huaxiang sql`.
     let engine = SqlEngine::new(ws, false).await?;
     let env = Env::read(ws, &engine).await?;
     let vocab = cached_vocabulary(ws, &engine, &catalog, &env).await?;
     let parsed = parse(question, &vocab);
-    respond(&engine, &catalog, &env, parsed).await
+    match (parsed, llm) {
+        (offline @ Parsed::Unanswerable { .. }, Some(settings)) => {
+            Ok(fallback(settings, &engine, &catalog, &env, question, offline).await)
+        }
+        (parsed, _) => respond(&engine, &catalog, &env, parsed).await,
+    }
+}
+
+impl Answer {
+    /// Whether the same question on the same data gets the same answer, so
+    /// it may be kept: not when the model fallback failed (a timeout or an
+    /// unreachable server may pass).
+    pub fn cacheable(&self) -> bool {
+        self.intent.get("llm_error").is_none()
+    }
+}
+
+/// The intent as JSON, marked with where the answer came from.
+fn intent_value(parsed: &Parsed, source: &str) -> Value {
+    let mut v = serde_json::to_value(parsed).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.insert("source".to_string(), Value::String(source.to_string()));
+    }
+    v
+}
+
+/// The model's answer to a question the parser could not answer, or the
+/// parser's refusal with the model's failure added. Never an error: a bad
+/// reply, an unreachable server or refused SQL is a reason, not a failure.
+async fn fallback(
+    settings: &LlmSettings,
+    engine: &SqlEngine,
+    catalog: &Catalog,
+    env: &Env,
+    question: &str,
+    offline: Parsed,
+) -> Answer {
+    let Parsed::Unanswerable {
+        reason,
+        suggestions,
+        lang,
+    } = &offline
+    else {
+        return empty(intent_value(&offline, "offline"), String::new());
+    };
+    let zh = *lang == Lang::Zh;
+    let failure = match crate::llm::ask(settings, engine, catalog, env, question).await {
+        Ok(result) => match model_answer(result, question, *lang) {
+            Ok(a) => return a,
+            Err(e) => crate::llm::LlmError::Query(e.to_string()),
+        },
+        Err(e) => e,
+    };
+    let why = if zh { failure.zh() } else { failure.to_string() };
+    let mut intent = intent_value(&offline, "offline");
+    if let Value::Object(m) = &mut intent {
+        m.insert("llm_error".to_string(), Value::String(why.clone()));
+        m.insert("model".to_string(), Value::String(settings.model.clone()));
+    }
+    let hint = suggestions.first().map(String::as_str).unwrap_or("");
+    let answer = if zh {
+        format!("{reason} 大模型兜底也未能回答：{why}。{hint}")
+    } else {
+        format!("{reason} The language-model fallback could not answer either: {why}. {hint}")
+    };
+    empty(intent, answer.trim().to_string())
+}
+
+/// The answer made of the rows the model's SQL returned.
+fn model_answer(result: crate::llm::ModelResult, question: &str, lang: Lang) -> Result<Answer, Error> {
+    let batches = result::plain(result.batches)?;
+    let schema = batches.first().map(|b| b.schema()).unwrap_or(result.schema);
+    let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
+    let mut rows: Vec<Vec<Value>> = Vec::new();
+    for b in &batches {
+        let cells: Vec<Vec<Value>> = b
+            .columns()
+            .iter()
+            .map(result::cells)
+            .collect::<Result<_, huaxiang_metrics::Error>>()?;
+        for r in 0..b.num_rows() {
+            rows.push(cells.iter().map(|c| c.get(r).cloned().unwrap_or(Value::Null)).collect());
+        }
+    }
+    let kinds: Vec<Kind> = schema.fields().iter().map(|f| kind(f.name(), f.data_type())).collect();
+    let chart = model_chart(&columns, &kinds, rows.len(), question);
+    let answer = model_sentence(&columns, &rows, lang);
+    Ok(Answer {
+        intent: json!({
+            "status": "ok",
+            "source": "llm",
+            "model": result.model,
+            "lang": lang,
+            "tables": result.checked.tables,
+            "limit": result.checked.limit,
+        }),
+        sql: Some(result.checked.sql),
+        columns,
+        rows: Some(rows),
+        chart,
+        answer,
+    })
+}
+
+/// What a result column holds, for the chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Time,
+    Number,
+    Text,
+}
+
+fn kind(name: &str, t: &arrow::datatypes::DataType) -> Kind {
+    use arrow::datatypes::DataType as D;
+    let n = name.to_ascii_lowercase();
+    let time_name = ["day", "date", "week", "month", "quarter", "year", "period", "time"]
+        .iter()
+        .any(|w| n == *w || n.ends_with(&format!("_{w}")) || n.starts_with(&format!("{w}_")));
+    match t {
+        D::Date32 | D::Date64 | D::Timestamp(..) => Kind::Time,
+        _ if time_name && !n.ends_with("_count") => Kind::Time,
+        t if t.is_numeric() => Kind::Number,
+        _ => Kind::Text,
+    }
+}
+
+/// The chart rules of the offline answers: a time axis and a number is a
+/// line, one label and one number a bar, anything else a table.
+fn model_chart(columns: &[String], kinds: &[Kind], rows: usize, question: &str) -> Value {
+    let title: String = question.trim().chars().take(60).collect();
+    let last = kinds.len().saturating_sub(1);
+    let number_last = kinds.last() == Some(&Kind::Number);
+    let kind = if rows < 2 || !number_last || kinds.len() < 2 {
+        "table"
+    } else if kinds[0] == Kind::Time && kinds[1..last].iter().all(|k| *k != Kind::Number) {
+        "line"
+    } else if kinds.len() == 2 && kinds[0] == Kind::Text {
+        "bar"
+    } else {
+        "table"
+    };
+    let (x, y, series) = if kind == "table" {
+        (None, None, None)
+    } else {
+        (
+            columns.first().cloned(),
+            columns.last().cloned(),
+            (kind == "line" && kinds.len() == 3).then(|| columns[1].clone()),
+        )
+    };
+    json!({"type": kind, "x": x, "y": y, "series": series, "title": title})
+}
+
+/// A cell for reading: numbers grouped and rounded (only here), text as is.
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Number(n) if n.is_i64() || n.is_u64() => group(&n.to_string()),
+        Value::Number(n) => match n.as_f64() {
+            Some(x) if x.abs() < 1.0 && x != 0.0 => format!("{x:.4}"),
+            Some(x) => group(&format!("{x:.2}")),
+            None => n.to_string(),
+        },
+        Value::Null => "—".to_string(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One sentence saying the numbers come from the model's SQL, with the first rows.
+fn model_sentence(columns: &[String], rows: &[Vec<Value>], lang: Lang) -> String {
+    let zh = lang == Lang::Zh;
+    if rows.is_empty() {
+        return if zh {
+            "模型编写的 SQL 经校验后已执行，没有返回数据。".to_string()
+        } else {
+            "The SQL written by the model was validated and run, and returned no rows.".to_string()
+        };
+    }
+    if rows.len() == 1 && columns.len() == 1 {
+        let v = cell_text(&rows[0][0]);
+        return if zh {
+            format!("根据模型编写并经校验的 SQL 的查询结果，{} 为 {v}。", columns[0])
+        } else {
+            format!(
+                "By the SQL the model wrote (validated, then run), {} is {v}.",
+                columns[0]
+            )
+        };
+    }
+    let shown: Vec<String> = rows
+        .iter()
+        .take(3)
+        .map(|r| {
+            let cells: Vec<String> = r.iter().map(cell_text).collect();
+            match cells.split_last() {
+                Some((last, labels)) if !labels.is_empty() => format!("{} {last}", labels.join(" / ")),
+                _ => cells.join(" / "),
+            }
+        })
+        .collect();
+    let more = rows.len() > 3;
+    if zh {
+        format!(
+            "根据模型编写并经校验的 SQL 的查询结果（共 {} 行）：{}{}。",
+            rows.len(),
+            shown.join("，"),
+            if more { "等" } else { "" }
+        )
+    } else {
+        let lead = if more { "the first 3: " } else { "" };
+        format!(
+            "By the SQL the model wrote (validated, then run), {} rows; {lead}{}.",
+            rows.len(),
+            shown.join("; ")
+        )
+    }
 }
 
 /// Runs a parsed question.
 pub async fn respond(engine: &SqlEngine, catalog: &Catalog, env: &Env, parsed: Parsed) -> Result<Answer, Error> {
-    let intent_json = serde_json::to_value(&parsed).unwrap_or(Value::Null);
+    let intent_json = intent_value(&parsed, "offline");
     let intent = match parsed {
         Parsed::Ok(i) => i,
         Parsed::Ambiguous { candidates, lang } => {
@@ -586,5 +810,59 @@ mod tests {
         assert_eq!(show("refund_rate", &json!(0.037322046941131205)), "3.73%");
         assert_eq!(show("average_rating", &json!(2.920546244568591)), "2.92");
         assert_eq!(group("-1234567.5"), "-1,234,567.5");
+    }
+
+    #[test]
+    fn model_results_get_the_offline_chart_rules() {
+        use arrow::datatypes::{DataType, TimeUnit};
+        let cols = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let month = kind("month", &DataType::Utf8);
+        let ts = kind(
+            "first_day",
+            &DataType::Timestamp(TimeUnit::Microsecond, Some("Asia/Shanghai".into())),
+        );
+        let num = kind("gmv", &DataType::Float64);
+        let text = kind("channel", &DataType::Utf8);
+        assert_eq!(
+            (month, ts, num, text),
+            (Kind::Time, Kind::Time, Kind::Number, Kind::Text)
+        );
+        let line = model_chart(&cols(&["month", "gmv"]), &[month, num], 12, "q");
+        assert_eq!(
+            (line["type"].as_str(), line["x"].as_str()),
+            (Some("line"), Some("month"))
+        );
+        let series = model_chart(&cols(&["month", "channel", "gmv"]), &[month, text, num], 24, "q");
+        assert_eq!(
+            (series["type"].as_str(), series["series"].as_str()),
+            (Some("line"), Some("channel"))
+        );
+        let bar = model_chart(&cols(&["channel", "gmv"]), &[text, num], 4, "q");
+        assert_eq!((bar["type"].as_str(), bar["y"].as_str()), (Some("bar"), Some("gmv")));
+        for (kinds, rows) in [
+            (vec![text, num], 1),
+            (vec![num], 5),
+            (vec![text, text], 5),
+            (vec![text, text, num], 5),
+            (vec![num, text], 5),
+        ] {
+            let names: Vec<String> = (0..kinds.len()).map(|i| format!("c{i}")).collect();
+            assert_eq!(model_chart(&names, &kinds, rows, "q")["type"], "table", "{kinds:?}");
+        }
+    }
+
+    #[test]
+    fn model_sentences_say_where_the_numbers_come_from() {
+        let cols = |names: &[&str]| names.iter().map(|n| n.to_string()).collect::<Vec<_>>();
+        let one = model_sentence(&cols(&["gmv"]), &[vec![json!(946211.9700000001)]], Lang::Zh);
+        assert_eq!(one, "根据模型编写并经校验的 SQL 的查询结果，gmv 为 946,211.97。");
+        let rows: Vec<Vec<Value>> = (0..5).map(|i| vec![json!(format!("c{i}")), json!(1000 + i)]).collect();
+        let en = model_sentence(&cols(&["channel", "n"]), &rows, Lang::En);
+        assert_eq!(
+            en,
+            "By the SQL the model wrote (validated, then run), 5 rows; the first 3: c0 1,000; c1 1,001; c2 1,002."
+        );
+        assert!(model_sentence(&cols(&["n"]), &[], Lang::En).contains("no rows"));
+        assert!(model_sentence(&cols(&["n"]), &[], Lang::Zh).contains("没有返回数据"));
     }
 }

@@ -33,14 +33,33 @@ Why it is shaped this way:
   of the latest build, never the wall clock, with the calendar semantics of
   the nlq definitions (最近3个月 = three calendar months ending with the as-of
   month; last week = the previous Monday to Sunday).
+- **A model may write SQL, never numbers, and only when asked to.** With an
+  `[ask.llm]` section in `huaxiang.toml`, a question the parser refuses goes
+  to an OpenAI-compatible chat-completions endpoint ([`llm`]); without it
+  nothing leaves the machine. The model is told the columns of the tables it
+  may read, the catalog's metrics with the SQL of their facts, the as-of day
+  and the zone, and must reply with one query. That query is untrusted text
+  (a model can be wrong, and a question can try to steer it), so before
+  anything runs [`sql_guard`] parses it with DataFusion's own parser and
+  refuses it unless it is a single SELECT over allow-listed analytics tables
+  (no table functions, nothing sensitive such as `quarantine` or
+  `ingest_runs`) ending with a LIMIT of at most `max_rows`; DataFusion's plan
+  is then checked against the same list, and the query runs in the
+  read-only engine with personal data masked, under a timeout. The answer's
+  rows are that query's rows and its SQL is shown, so the model's own words
+  never reach the user as a number; a refused or failed reply becomes the
+  offline refusal plus the reason (`intent.llm_error`), never an invented
+  answer or a server error.
 */
 
 pub mod answer;
+pub mod llm;
 pub mod parse;
+pub mod sql_guard;
 pub mod text;
 pub mod time;
 pub mod vocab;
 
-pub use answer::{Answer, Error, answer, cached_vocabulary, respond, vocabulary};
+pub use answer::{Answer, Error, answer, answer_with, cached_vocabulary, respond, vocabulary};
 pub use parse::{ChartKind, Filter, Intent, Lang, Order, Parsed, TimeRange, parse};
 pub use vocab::{Cue, Sym, Vocabulary};

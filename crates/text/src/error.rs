@@ -39,6 +39,18 @@ pub enum Error {
     /// A serialized model could not be read or written.
     #[error("invalid model: {0}")]
     Model(String),
+    /// The sentence-embedding model (feature `embeddings`) could not be found or loaded: a
+    /// directory without one of its files, an unreadable config, tokenizer or weights file.
+    #[error("embedding model {dir}: {problem}")]
+    EmbeddingModel {
+        /// The model directory (or what was tried to find one).
+        dir: String,
+        /// What is wrong, and how to fix it.
+        problem: String,
+    },
+    /// Embedding texts failed in the tokenizer or the tensor library.
+    #[error("embedding failed: {0}")]
+    Embedding(String),
 }
 
 /// Shorthand used throughout the crate.

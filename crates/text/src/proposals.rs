@@ -8,6 +8,11 @@
 //! rather skim eight candidate groups than trust a silhouette score), words from jieba
 //! rather than characters (a topic name must be words), and a seed so that the same texts
 //! give the same proposals.
+//!
+//! Words group texts that share words. Paraphrases that share none ("my parcel never came",
+//! "still waiting for the delivery") fall apart; with the `embeddings` feature,
+//! `propose_topics_by_meaning` (`embed.rs`) groups English texts by sentence embeddings
+//! instead and names the groups with the same TF-IDF words ([`tfidf_vectors`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -85,20 +90,18 @@ pub struct ProposedTopic {
     pub examples: Vec<String>,
 }
 
-type Vector = Vec<(usize, f64)>;
+pub(crate) type Vector = Vec<(usize, f64)>;
 
-fn cosine(v: &Vector, centre: &[f64]) -> f64 {
-    v.iter().map(|&(i, x)| x * centre[i]).sum()
-}
-
-/// Groups `texts` into candidate topics, largest group first. Texts with no word kept
-/// (empty, or only rare words) are in no group.
-pub fn propose_topics<S: AsRef<str>>(
+/// The words of `texts` (jieba or the English splitter, stopwords removed, one-character
+/// Chinese words dropped), the vocabulary of words in at least `min_df` texts (sorted), and
+/// the L2-normalised TF-IDF vector over that vocabulary of every text that keeps a word, as
+/// `(text index, sparse vector sorted by word index)`. Shared with the embedding grouping,
+/// which names its groups with the same words.
+pub(crate) fn tfidf_vectors<S: AsRef<str>>(
     texts: &[S],
     tokenizer: &Tokenizer,
-    params: &ProposalParams,
-) -> Result<Vec<ProposedTopic>> {
-    params.validate()?;
+    min_df: usize,
+) -> (Vec<String>, Vec<(usize, Vector)>) {
     let docs: Vec<Vec<String>> = texts
         .iter()
         .map(|t| {
@@ -113,14 +116,13 @@ pub fn propose_topics<S: AsRef<str>>(
     let mut vocab: Vec<String> = docs
         .iter()
         .flatten()
-        .filter(|w| tfidf.document_frequency(w) >= params.min_df)
+        .filter(|w| tfidf.document_frequency(w) >= min_df)
         .cloned()
         .collect();
     vocab.sort_unstable();
     vocab.dedup();
     let index: std::collections::HashMap<&str, usize> =
         vocab.iter().enumerate().map(|(i, w)| (w.as_str(), i)).collect();
-    // L2-normalised TF-IDF vectors of the texts that keep at least one word.
     let mut rows: Vec<(usize, Vector)> = Vec::new();
     for (d, doc) in docs.iter().enumerate() {
         let mut v: Vector = tfidf
@@ -135,6 +137,22 @@ pub fn propose_topics<S: AsRef<str>>(
             rows.push((d, v));
         }
     }
+    (vocab, rows)
+}
+
+fn cosine(v: &Vector, centre: &[f64]) -> f64 {
+    v.iter().map(|&(i, x)| x * centre[i]).sum()
+}
+
+/// Groups `texts` into candidate topics, largest group first. Texts with no word kept
+/// (empty, or only rare words) are in no group.
+pub fn propose_topics<S: AsRef<str>>(
+    texts: &[S],
+    tokenizer: &Tokenizer,
+    params: &ProposalParams,
+) -> Result<Vec<ProposedTopic>> {
+    params.validate()?;
+    let (vocab, rows) = tfidf_vectors(texts, tokenizer, params.min_df);
     if rows.is_empty() {
         return Ok(Vec::new());
     }

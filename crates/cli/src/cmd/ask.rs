@@ -1,5 +1,7 @@
 //! `huaxiang ask`: a question in Chinese or English answered with a metric
-//! query, its rows, a chart and one sentence (智能问答), offline.
+//! query, its rows, a chart and one sentence (智能问答), offline; with an
+//! `[ask.llm]` section, questions the parser refuses go to a model that writes
+//! SQL, which is validated before it runs (see `huaxiang_nlq::llm`).
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -36,15 +38,24 @@ pub async fn run(ws: &Path, a: Args) -> anyhow::Result<()> {
     match status {
         "ok" => {
             let i = &ans.intent;
-            let _ = writeln!(
-                text,
-                "\n理解 / understood: {} ({})  维度 / by: {}  范围 / range: {}  图表 / chart: {}",
-                i["metric_name"].as_str().unwrap_or(""),
-                i["metric"].as_str().unwrap_or(""),
-                join(&i["dimensions"]),
-                i["time"]["label"].as_str().unwrap_or(""),
-                ans.chart["type"].as_str().unwrap_or("")
-            );
+            if i["source"] == "llm" {
+                let _ = writeln!(
+                    text,
+                    "\n来源 / source: 大模型 {} 编写、经校验后执行的 SQL / SQL written by the model, validated, then run  图表 / chart: {}",
+                    i["model"].as_str().unwrap_or(""),
+                    ans.chart["type"].as_str().unwrap_or("")
+                );
+            } else {
+                let _ = writeln!(
+                    text,
+                    "\n理解 / understood: {} ({})  维度 / by: {}  范围 / range: {}  图表 / chart: {}",
+                    i["metric_name"].as_str().unwrap_or(""),
+                    i["metric"].as_str().unwrap_or(""),
+                    join(&i["dimensions"]),
+                    i["time"]["label"].as_str().unwrap_or(""),
+                    ans.chart["type"].as_str().unwrap_or("")
+                );
+            }
             if let Some(sql) = &ans.sql {
                 let _ = writeln!(
                     text,

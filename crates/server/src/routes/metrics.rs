@@ -59,8 +59,14 @@ pub struct Question {
 }
 
 /// A question in Chinese or English answered offline from the metric catalog:
-/// intent, SQL, rows, chart and one sentence (`huaxiang ask --json`).
-pub async fn ask(State(state): State<AppState>, ApiJson(body): ApiJson<Question>) -> Result<Json<Value>, ApiError> {
+/// intent, SQL, rows, chart and one sentence (`huaxiang ask --json`). An
+/// answer whose language-model fallback failed (a timeout, an unreachable
+/// model) is marked `Cache-Control: no-store`, so the cache does not keep it.
+pub async fn ask(
+    State(state): State<AppState>,
+    ApiJson(body): ApiJson<Question>,
+) -> Result<axum::response::Response, ApiError> {
+    use axum::response::IntoResponse;
     let q = body.question.trim();
     if q.is_empty() || q.chars().count() > 500 {
         return Err(ApiError::Validation(
@@ -68,5 +74,13 @@ pub async fn ask(State(state): State<AppState>, ApiJson(body): ApiJson<Question>
         ));
     }
     let a = huaxiang_nlq::answer(state.workspace(), q).await?;
-    Ok(Json(serde_json::to_value(a).map_err(ApiError::internal)?))
+    let keep = a.cacheable();
+    let mut res = Json(serde_json::to_value(a).map_err(ApiError::internal)?).into_response();
+    if !keep {
+        res.headers_mut().insert(
+            axum::http::header::CACHE_CONTROL,
+            axum::http::HeaderValue::from_static("no-store"),
+        );
+    }
+    Ok(res)
 }

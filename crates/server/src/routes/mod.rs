@@ -243,7 +243,8 @@ async fn guard(State(state): State<AppState>, matched: Option<MatchedPath>, mut 
 }
 
 /// Runs a cacheable request through the cache: the same request on the same
-/// data gets the kept answer; a new one is computed and kept when it succeeds.
+/// data gets the kept answer; a new one is computed and kept when it succeeds
+/// and is not marked `Cache-Control: no-store`.
 async fn cached(state: &AppState, req: Request, next: Next) -> Response {
     use crate::cache::{Cache, Entry, fingerprint};
     let (parts, body) = req.into_parts();
@@ -266,7 +267,11 @@ async fn cached(state: &AppState, req: Request, next: Next) -> Response {
     let response = next
         .run(Request::from_parts(parts, axum::body::Body::from(bytes)))
         .await;
-    if response.status() != axum::http::StatusCode::OK {
+    let no_store = response
+        .headers()
+        .get(axum::http::header::CACHE_CONTROL)
+        .is_some_and(|v| v.as_bytes() == b"no-store");
+    if response.status() != axum::http::StatusCode::OK || no_store {
         return response;
     }
     let (rparts, rbody) = response.into_parts();
