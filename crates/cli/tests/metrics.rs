@@ -197,7 +197,9 @@ fn all_metrics(ws: &Path, year: i32, from: &str, to: &str) -> BTreeMap<&'static 
           (SELECT CAST(sum(rating) AS DOUBLE) / count(rating) FROM tk WHERE d {r}) AS average_rating, \
           (SELECT CAST(sum(CASE WHEN rating <= 2 THEN 1 ELSE 0 END) AS DOUBLE) / count(rating) FROM tk \
              WHERE rating IS NOT NULL AND d {r}) AS negative_ticket_rate, \
-          (SELECT sum(i.unit_price * i.qty) FROM order_items i JOIN po ON po.order_id = i.order_id) AS category_gmv",
+          (SELECT sum(i.unit_price * i.qty) FROM order_items i JOIN po ON po.order_id = i.order_id) AS category_gmv, \
+          (SELECT count(*) FROM o WHERE status = 'refunded' AND d {r}) AS refunded_orders, \
+          (SELECT sum(i.qty) FROM order_items i JOIN po ON po.order_id = i.order_id) AS units_sold",
         base(year),
         day("first_signup"),
     );
@@ -239,7 +241,7 @@ fn every_builtin_metric_equals_an_independent_computation() {
     ];
     for (range, from, to) in &cases {
         let want = all_metrics(ws, year, from, to);
-        assert_eq!(want.len(), 14, "{want:?}");
+        assert_eq!(want.len(), 16, "{want:?}");
         assert!(want["orders"] > 100.0 && want["buyers"] > 50.0, "{want:?}");
         for (id, w) in &want {
             let mut args = vec![*id];
@@ -613,11 +615,13 @@ fn precomputed_facts_give_the_numbers_of_the_raw_plan() {
         "average_rating",
         "negative_ticket_rate",
         "category_gmv",
+        "refunded_orders",
+        "units_sold",
     ];
     let native = |m: &str| match m {
         "new_customers" => "gender",
         "conversion_rate" => "device",
-        "category_gmv" => "category",
+        "category_gmv" | "units_sold" => "category",
         _ => "channel",
     };
     let mut cases: Vec<Vec<String>> = Vec::new();
@@ -743,7 +747,7 @@ fn catalog_is_bilingual_extensible_and_checked() {
     }
     let json: serde_json::Value =
         serde_json::from_str(&ok(&ws, &["metric", "list", "--format", "json"])).expect("json");
-    assert_eq!(json.as_array().expect("array").len(), 14);
+    assert_eq!(json.as_array().expect("array").len(), 16);
 
     // No data yet: a clear message, not a crash.
     let out = hx(&ws, &["metric", "gmv"]);

@@ -391,7 +391,7 @@ fn check(def: MetricDef, origin: &str) -> Result<Metric> {
 mod tests {
     use super::*;
 
-    const REQUIRED: [&str; 14] = [
+    const REQUIRED: [&str; 16] = [
         "gmv",
         "orders",
         "buyers",
@@ -406,6 +406,8 @@ mod tests {
         "average_rating",
         "negative_ticket_rate",
         "category_gmv",
+        "refunded_orders",
+        "units_sold",
     ];
 
     #[test]
@@ -439,6 +441,10 @@ mod tests {
             ("差评率", "negative_ticket_rate"),
             ("品类销售额", "category_gmv"),
             ("  订单量 ", "orders"),
+            ("退款订单", "refunded_orders"),
+            ("refunded orders", "refunded_orders"),
+            ("销量", "units_sold"),
+            ("units sold", "units_sold"),
         ] {
             assert_eq!(c.find(name).expect(name).id, id, "{name}");
         }
