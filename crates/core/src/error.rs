@@ -34,3 +34,15 @@ macro_rules! config_err {
         $crate::error::CoreError::Config { path: ($path).into(), message: format!($($arg)*) }
     };
 }
+
+/// An error and its sources on one line, `outer: inner: …` (an HTTP client's
+/// "error sending request" says little without the connection error below it).
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        parts.push(s.to_string());
+        cur = s.source();
+    }
+    parts.join(": ")
+}

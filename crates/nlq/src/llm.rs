@@ -108,7 +108,9 @@ impl LlmClient {
             // A proxy cannot reach this machine's own loopback interface.
             builder = builder.no_proxy();
         }
-        let http = builder.build().map_err(|e| LlmError::Client(chain(&e)))?;
+        let http = builder
+            .build()
+            .map_err(|e| LlmError::Client(huaxiang_core::error::chain(&e)))?;
         Ok(LlmClient {
             http,
             url,
@@ -147,7 +149,7 @@ impl LlmClient {
             } else {
                 LlmError::Request {
                     url: self.url.clone(),
-                    message: chain(&e),
+                    message: huaxiang_core::error::chain(&e),
                 }
             }
         };
@@ -194,16 +196,6 @@ fn is_loopback(url: &str) -> bool {
         },
     );
     matches!(host, "localhost" | "[::1]") || host.starts_with("127.")
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        parts.push(s.to_string());
-        cur = s.source();
-    }
-    parts.join(": ")
 }
 
 /// The SQL in a model's reply: the first fenced block if there is one, else

@@ -266,7 +266,7 @@ async fn send(
             }
             Err(e) => {
                 outcome.status = None;
-                outcome.error = Some(format!("request failed: {}", error_chain(&e)));
+                outcome.error = Some(format!("request failed: {}", huaxiang_core::error::chain(&e)));
                 true
             }
         };
@@ -278,16 +278,6 @@ async fn send(
         }
     }
     outcome
-}
-
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        parts.push(s.to_string());
-        cur = s.source();
-    }
-    parts.join(": ")
 }
 
 #[cfg(test)]
