@@ -805,26 +805,14 @@ mod tests {
     #[test]
     fn refunded_orders_and_units_are_their_own_metrics() {
         // "退款的订单" must not read as (paid) orders: a wrong number is worse than none.
-        check(
-            "上个月退款的订单有多少",
-            "refunded_orders",
-            &[],
-            None,
-            "2026-05",
-            Label,
-            None,
-        );
-        check(
-            "How many refunded orders last month?",
-            "refunded_orders",
-            &[],
-            None,
-            "2026-05",
-            Label,
-            None,
-        );
-        check("上个月的退款率", "refund_rate", &[], None, "2026-05", Label, None);
-        check("上个月的销量", "units_sold", &[], None, "2026-05", Label, None);
+        for (q, metric) in [
+            ("上个月退款的订单有多少", "refunded_orders"),
+            ("How many refunded orders last month?", "refunded_orders"),
+            ("上个月的退款率", "refund_rate"),
+            ("上个月的销量", "units_sold"),
+        ] {
+            check(q, metric, &[], None, "2026-05", Label, None);
+        }
     }
 
     #[test]
