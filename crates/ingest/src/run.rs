@@ -298,7 +298,7 @@ async fn ingest_one(
                 sink.absorb(step).await?;
                 progress.advance(sink.totals.read, 0);
             }
-            hex::encode(content.clone().finalize())
+            hex::encode(std::mem::take(content).finalize())
         }
     };
     progress.finish(&label);

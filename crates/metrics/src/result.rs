@@ -107,13 +107,7 @@ impl Outcome {
     pub fn json(&self) -> Result<Value> {
         let m = &self.query.metric;
         let columns: Vec<&str> = self.schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let mut rows: Vec<Value> = Vec::new();
-        for b in &self.batches {
-            let cells: Vec<Vec<Value>> = b.columns().iter().map(cells).collect::<Result<_>>()?;
-            for r in 0..b.num_rows() {
-                rows.push(Value::Array(cells.iter().map(|c| c[r].clone()).collect()));
-            }
-        }
+        let rows = json_rows(&self.batches)?;
         Ok(json!({
             "metric": m.id,
             "name_zh": m.name_zh,
@@ -136,6 +130,18 @@ pub fn plain(batches: Vec<RecordBatch>) -> Result<Vec<RecordBatch>> {
         .iter()
         .map(plain_strings)
         .collect::<std::result::Result<_, _>>()?)
+}
+
+/// The rows of `batches` as JSON cells, row by row (values unrounded).
+pub fn json_rows(batches: &[RecordBatch]) -> Result<Vec<Vec<Value>>> {
+    let mut rows = Vec::new();
+    for b in batches {
+        let cells: Vec<Vec<Value>> = b.columns().iter().map(cells).collect::<Result<_>>()?;
+        for r in 0..b.num_rows() {
+            rows.push(cells.iter().map(|c| c[r].clone()).collect());
+        }
+    }
+    Ok(rows)
 }
 
 /// The JSON cells of one column (values unrounded; other types as displayed).

@@ -290,17 +290,7 @@ fn model_answer(result: crate::llm::ModelResult, question: &str, lang: Lang) -> 
     let batches = result::plain(result.batches)?;
     let schema = batches.first().map(|b| b.schema()).unwrap_or(result.schema);
     let columns: Vec<String> = schema.fields().iter().map(|f| f.name().clone()).collect();
-    let mut rows: Vec<Vec<Value>> = Vec::new();
-    for b in &batches {
-        let cells: Vec<Vec<Value>> = b
-            .columns()
-            .iter()
-            .map(result::cells)
-            .collect::<Result<_, huaxiang_metrics::Error>>()?;
-        for r in 0..b.num_rows() {
-            rows.push(cells.iter().map(|c| c.get(r).cloned().unwrap_or(Value::Null)).collect());
-        }
-    }
+    let rows = result::json_rows(&batches)?;
     let kinds: Vec<Kind> = schema.fields().iter().map(|f| kind(f.name(), f.data_type())).collect();
     let chart = model_chart(&columns, &kinds, rows.len(), question);
     let answer = model_sentence(&columns, &rows, lang);

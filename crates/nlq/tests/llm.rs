@@ -204,18 +204,7 @@ async fn rows_of(ws: &Workspace, sql: &str) -> Vec<Vec<Value>> {
     let engine = SqlEngine::new(ws, false).await.expect("engine");
     let (_, batches) = engine.query(sql).await.expect("query");
     let batches = huaxiang_metrics::result::plain(batches).expect("plain");
-    let mut rows = Vec::new();
-    for b in &batches {
-        let cells: Vec<Vec<Value>> = b
-            .columns()
-            .iter()
-            .map(|c| huaxiang_metrics::result::cells(c).expect("cells"))
-            .collect();
-        for r in 0..b.num_rows() {
-            rows.push(cells.iter().map(|c| c[r].clone()).collect());
-        }
-    }
-    rows
+    huaxiang_metrics::result::json_rows(&batches).expect("rows")
 }
 
 fn status(a: &Answer) -> &str {
