@@ -8,6 +8,10 @@
 
 use std::time::Instant;
 
+// The allocator of the `huaxiang` binary, so that the times match a build's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

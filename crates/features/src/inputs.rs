@@ -48,6 +48,13 @@ pub const INPUTS: [(&str, &[&str]); 6] = [
     ("touches", &["customer_id", "touch_time", "channel"]),
 ];
 
+/// Tables whose strings the views pass on as the scan gives them (string
+/// views). The plans group these rows before any join ([`crate::plan`]), and
+/// grouping compares views faster than plain strings, without copying every
+/// string of millions of rows into a plain array first; the grouped output
+/// owns its values, so no later join keeps the scan buffers alive.
+const KEEP_VIEWS: [&str; 1] = ["events"];
+
 /// An instant (UTC microseconds) as an SQL expression that compares
 /// correctly with the zoned timestamps of the views.
 ///
@@ -96,8 +103,10 @@ pub fn view_sql(table: &str, needed: &[&str], present: Option<&[String]>) -> Str
                 match ty {
                     // Plain strings rather than string views (see `huaxiang_store::sql`):
                     // the joins of the plan would otherwise keep whole scan buffers alive.
-                    None | Some(ColumnType::Id | ColumnType::Text) => format!("CAST(\"{c}\" AS VARCHAR) AS \"{c}\""),
-                    Some(_) => format!("\"{c}\""),
+                    None | Some(ColumnType::Id | ColumnType::Text) if !KEEP_VIEWS.contains(&table) => {
+                        format!("CAST(\"{c}\" AS VARCHAR) AS \"{c}\"")
+                    }
+                    _ => format!("\"{c}\""),
                 }
             } else {
                 let ty = def
@@ -152,6 +161,7 @@ pub async fn materialise(ctx: &SessionContext, name: &str, sql: &str, what: &str
 /// returns whether some record id maps to several persons.
 pub async fn register_persons(ctx: &SessionContext) -> Result<bool> {
     let what = "persons of record ids";
+    materialise(ctx, persons::INDEX_TABLE, &persons::index_table_sql(), what).await?;
     materialise(ctx, persons::UNIQUE_TABLE, &persons::unique_table_sql(), what).await?;
     let ambiguous = materialise(ctx, persons::AMBIGUOUS_TABLE, &persons::ambiguous_table_sql(), what).await?;
     Ok(ambiguous > 0)

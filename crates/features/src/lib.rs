@@ -40,6 +40,7 @@ pub mod attributes;
 pub mod catalog;
 pub mod dynamic;
 pub mod error;
+pub mod gaps;
 mod inputs;
 pub mod output;
 pub mod persons;
@@ -135,47 +136,84 @@ async fn plan_features(
     Ok((features, columns))
 }
 
-/// Registers the inputs and plans both tables. The user features are
-/// checked first, over views; then, with `materialise`, the attributes and
-/// the mapped orders are computed once, registered as memory tables, and the
-/// features are planned over them (a build).
+/// Lets a hash join whose build side is the persons, an aggregate or the
+/// person-mapped orders (up to a few million rows) broadcast that side instead
+/// of hash-partitioning both inputs: on the few cores of one machine the
+/// repartitioning copied every probe row (millions of events) once more.
+fn tune(sctx: &SessionContext) {
+    let state = sctx.state_ref();
+    let mut state = state.write();
+    let optimizer = &mut state.config_mut().options_mut().optimizer;
+    optimizer.hash_join_single_partition_threshold_rows = 4 << 20;
+    optimizer.hash_join_single_partition_threshold = 256 << 20;
+}
+
+/// Runs `work` on its own task (so that it gets a core of its own); awaiting
+/// the handle gives its result, a panic or cancellation as an error of `what`.
+fn spawn<T: Send + 'static>(
+    what: &'static str,
+    work: impl std::future::Future<Output = Result<T>> + Send + 'static,
+) -> impl std::future::Future<Output = Result<T>> {
+    let handle = tokio::spawn(work);
+    async move {
+        handle.await.map_err(|e| Error::Query {
+            step: what.to_string(),
+            message: e.to_string(),
+        })?
+    }
+}
+
+/// Registers the inputs and plans both tables. With `materialise` (a build),
+/// the attributes and the mapped orders are computed once and registered as
+/// memory tables, and the features are planned over them; without, over
+/// views (enough to check the user features).
 async fn plan_all(
     sctx: &SessionContext,
     ctx: &BuildContext,
     user_features: &[FeatureConfig],
     materialise: bool,
 ) -> Result<Planned> {
+    tune(sctx);
+    sctx.register_udaf(gaps::udaf());
     inputs::register(sctx).await?;
+    // The list of event types and channels scans the events while the person
+    // tables, the attributes and the orders are computed: each of these small
+    // plans leaves a core idle in its single-partition steps.
+    let discovery = spawn("event types and channels", {
+        let (sctx, ctx) = (sctx.clone(), ctx.clone());
+        async move { dynamic::discover(&sctx, &ctx).await }
+    });
     let ambiguous = inputs::register_persons(sctx).await?;
-    let dynamic = dynamic::discover(sctx, ctx).await?;
-    let attributes = sctx
-        .sql(&attributes::sql(ctx))
-        .await
-        .map_err(step("person attributes"))?;
     let orders = sctx
         .sql(&plan::orders_sql(ctx, ambiguous))
         .await
         .map_err(step("person orders"))?;
-    sctx.register_table(plan::ATTRS, attributes.clone().into_view())
-        .map_err(step("person attributes"))?;
-    sctx.register_table(plan::ORDERS, orders.clone().into_view())
-        .map_err(step("person orders"))?;
-    let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, user_features).await?;
-    if !materialise {
-        return Ok(Planned {
-            attributes,
-            features,
-            dynamic,
-            columns,
+    if materialise {
+        let attrs = spawn("person attributes", {
+            let (sctx, sql) = (sctx.clone(), plan::attrs_sql(ctx));
+            async move { inputs::materialise(&sctx, plan::ATTRS, &sql, "person attributes").await }
         });
+        let orders = orders.cache().await.map_err(step("person orders"))?;
+        sctx.register_table(plan::ORDERS, orders.into_view())
+            .map_err(step("person orders"))?;
+        attrs.await?;
+    } else {
+        let attributes = sctx
+            .sql(&plan::attrs_sql(ctx))
+            .await
+            .map_err(step("person attributes"))?;
+        sctx.register_table(plan::ATTRS, attributes.into_view())
+            .map_err(step("person attributes"))?;
+        sctx.register_table(plan::ORDERS, orders.into_view())
+            .map_err(step("person orders"))?;
     }
-    inputs::materialise(sctx, plan::ATTRS, &attributes::sql(ctx), "person attributes").await?;
-    let orders = orders.cache().await.map_err(step("person orders"))?;
-    sctx.deregister_table(plan::ORDERS).map_err(step("person orders"))?;
-    sctx.register_table(plan::ORDERS, orders.into_view())
-        .map_err(step("person orders"))?;
+    let dynamic = discovery.await?;
     let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, user_features).await?;
-    let attributes = sctx.table(plan::ATTRS).await.map_err(step("person attributes"))?;
+    let attributes = sctx
+        .table(plan::ATTRS)
+        .await
+        .and_then(|df| df.select_columns(&attributes::COLUMNS))
+        .map_err(step("person attributes"))?;
     Ok(Planned {
         attributes,
         features,

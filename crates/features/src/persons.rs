@@ -27,9 +27,11 @@ pub fn person_of(t: &str) -> (String, String) {
     )
 }
 
-/// The same rule for plans that register the mapping as two tables first
-/// (the features stage does, once per build, instead of re-deriving
-/// `hx_unique_records` in every query).
+/// The same rule for plans that register the mapping as tables first (the
+/// features stage does, once per build, instead of re-deriving
+/// `hx_unique_records` in every query), with persons numbered: the tables
+/// give a build-local integer `pix` per person ([`INDEX_TABLE`]), so the
+/// plan groups and joins millions of rows on integers, not on string ids.
 ///
 /// A record id with one person across sources maps to that person whatever
 /// the activity's source: either the source has the record (same person) or
@@ -38,26 +40,41 @@ pub fn person_of(t: &str) -> (String, String) {
 /// table of their own ([`AMBIGUOUS_TABLE`]) and the usual plan joins one
 /// single-key table.
 pub const UNIQUE_TABLE: &str = "hx_person_unique";
-/// `(source, record_id, person_id)` of the record ids that map to several persons.
+/// `(source, record_id, pix)` of the record ids that map to several persons.
 pub const AMBIGUOUS_TABLE: &str = "hx_person_ambiguous";
+/// `(person_id, pix)`: every person of `identity_links` and its number in this build.
+pub const INDEX_TABLE: &str = "hx_person_index";
 
-/// The query that fills [`UNIQUE_TABLE`] `(record_id, person_id)`.
-pub fn unique_table_sql() -> String {
-    "SELECT CAST(record_id AS VARCHAR) AS record_id, CAST(min(person_id) AS VARCHAR) AS person_id \
-     FROM identity_links GROUP BY record_id HAVING count(DISTINCT person_id) = 1"
+/// The query that fills [`INDEX_TABLE`].
+pub fn index_table_sql() -> String {
+    "SELECT person_id, CAST(row_number() OVER (ORDER BY person_id) AS BIGINT) AS pix \
+     FROM (SELECT DISTINCT CAST(person_id AS VARCHAR) AS person_id FROM identity_links)"
         .to_string()
 }
 
-/// The query that fills [`AMBIGUOUS_TABLE`] `(source, record_id, person_id)`.
+/// The query that fills [`UNIQUE_TABLE`] `(record_id, pix)`; needs [`INDEX_TABLE`].
+pub fn unique_table_sql() -> String {
+    format!(
+        "SELECT u.record_id, i.pix FROM \
+         (SELECT CAST(record_id AS VARCHAR) AS record_id, CAST(min(person_id) AS VARCHAR) AS person_id \
+          FROM identity_links GROUP BY record_id HAVING min(person_id) = max(person_id)) u \
+         JOIN {INDEX_TABLE} i ON i.person_id = u.person_id"
+    )
+}
+
+/// The query that fills [`AMBIGUOUS_TABLE`] `(source, record_id, pix)`; needs [`INDEX_TABLE`].
 pub fn ambiguous_table_sql() -> String {
-    "SELECT CAST(source AS VARCHAR) AS source, CAST(record_id AS VARCHAR) AS record_id, \
-     CAST(person_id AS VARCHAR) AS person_id FROM identity_links WHERE record_id IN \
-     (SELECT record_id FROM identity_links GROUP BY record_id HAVING count(DISTINCT person_id) > 1)"
-        .to_string()
+    format!(
+        "SELECT CAST(l.source AS VARCHAR) AS source, CAST(l.record_id AS VARCHAR) AS record_id, i.pix \
+         FROM identity_links l JOIN {INDEX_TABLE} i ON i.person_id = CAST(l.person_id AS VARCHAR) \
+         WHERE l.record_id IN \
+         (SELECT record_id FROM identity_links GROUP BY record_id HAVING min(person_id) <> max(person_id))"
+    )
 }
 
 /// Like [`person_of`], over the registered [`UNIQUE_TABLE`] and, when
-/// `ambiguous` (the ambiguous table is not empty), [`AMBIGUOUS_TABLE`].
+/// `ambiguous` (the ambiguous table is not empty), [`AMBIGUOUS_TABLE`]; the
+/// expression is the person's `pix`.
 pub fn person_of_tables(t: &str, ambiguous: bool) -> (String, String) {
     let (u, a) = (format!("hx_pu_{t}"), format!("hx_pa_{t}"));
     let unique = format!("LEFT JOIN {UNIQUE_TABLE} {u} ON {u}.record_id = {t}.customer_id");
@@ -66,10 +83,10 @@ pub fn person_of_tables(t: &str, ambiguous: bool) -> (String, String) {
             format!(
                 "{unique} LEFT JOIN {AMBIGUOUS_TABLE} {a} ON {a}.source = {t}.source AND {a}.record_id = {t}.customer_id"
             ),
-            format!("coalesce({u}.person_id, {a}.person_id)"),
+            format!("coalesce({u}.pix, {a}.pix)"),
         )
     } else {
-        (unique, format!("{u}.person_id"))
+        (unique, format!("{u}.pix"))
     }
 }
 
@@ -100,6 +117,7 @@ mod tests {
             .expect("acts");
         ctx.register_table("acts", acts.into_view()).expect("register");
         for (name, sql) in [
+            (INDEX_TABLE, index_table_sql()),
             (UNIQUE_TABLE, unique_table_sql()),
             (AMBIGUOUS_TABLE, ambiguous_table_sql()),
         ] {
@@ -119,13 +137,16 @@ mod tests {
         ))
         .await;
         let (j, e) = person_of_tables("t", true);
-        let tables = run(format!("SELECT t.n, {e} AS p FROM acts t {j} ORDER BY t.n")).await;
+        let tables = run(format!(
+            "SELECT t.n, i.person_id AS p FROM acts t {j} LEFT JOIN {INDEX_TABLE} i ON i.pix = {e} ORDER BY t.n"
+        ))
+        .await;
         assert_eq!(cte, tables);
         for want in ["| 2 | P1 |", "| 3 | P2 |", "| 4 | P3 |", "| 5 |    |", "| 6 | P4 |"] {
             assert!(cte.contains(want), "{want} in\n{cte}");
         }
         let (j, e) = person_of_tables("t", false);
-        assert!(!j.contains(AMBIGUOUS_TABLE) && e == "hx_pu_t.person_id");
+        assert!(!j.contains(AMBIGUOUS_TABLE) && e == "hx_pu_t.pix");
     }
 
     #[test]

@@ -22,11 +22,19 @@ use huaxiang_core::build::BuildContext;
 use crate::catalog::{self, FeatureDef, SCOPE_ATTRIBUTES};
 use crate::dynamic::Dynamic;
 use crate::inputs::{instant, view};
-use crate::persons::person_of_tables;
+use crate::persons::{INDEX_TABLE, person_of_tables};
+
+/// The person attributes with the person's number, the rows [`ATTRS`] holds.
+pub fn attrs_sql(ctx: &BuildContext) -> String {
+    format!(
+        "SELECT a.*, i.pix FROM ({}) a JOIN {INDEX_TABLE} i ON i.person_id = a.person_id",
+        crate::attributes::sql(ctx)
+    )
+}
 
 /// The materialised person-mapped orders.
 pub const ORDERS: &str = "hx_o";
-/// The person attributes, registered before the features query runs.
+/// The person attributes with `pix`, registered before the features query runs.
 pub const ATTRS: &str = "hx_attrs";
 
 /// Microseconds in a day.
@@ -44,14 +52,14 @@ pub fn ident(s: &str) -> String {
     format!("\"{}\"", s.replace('"', "\"\""))
 }
 
-/// The orders before the cutoff that belong to a person, one row each, with
-/// the time in UTC microseconds and the local hour and weekday (0 = Sunday).
+/// The orders before the cutoff that belong to a person (its `pix`, see
+/// [`crate::persons`]), one row each, with the time in UTC microseconds and the local hour and weekday (0 = Sunday).
 /// `ambiguous`: whether some record ids map to several persons (see
 /// [`crate::persons::person_of_tables`]).
 pub fn orders_sql(ctx: &BuildContext, ambiguous: bool) -> String {
     let (joins, person) = person_of_tables("oo", ambiguous);
     format!(
-        "SELECT {person} AS person_id, oo.source, oo.order_id, CAST(oo.order_time AS BIGINT) AS t, \
+        "SELECT {person} AS pix, oo.source, oo.order_id, CAST(oo.order_time AS BIGINT) AS t, \
                 date_part('hour', oo.order_time) AS hr, date_part('dow', oo.order_time) AS dow, \
                 oo.amount, oo.discount, oo.coupon_used, oo.status, oo.channel \
          FROM {orders} oo {joins} \
@@ -61,21 +69,39 @@ pub fn orders_sql(ctx: &BuildContext, ambiguous: bool) -> String {
     )
 }
 
-/// A CTE `name(person_id, mode, share)`: per person, the most frequent value
+/// A CTE `name(pix, mode, share)`: per person, the most frequent value
 /// of `key` over the rows of `from` that pass `filter` (ties: the smallest
 /// value) and its share of those rows with a value.
 fn mode_cte(name: &str, from: &str, key: &str, filter: &str) -> String {
     format!(
-        "{name} AS (SELECT person_id, first_value(v ORDER BY n DESC, v ASC) AS mode, \
+        "{name} AS (SELECT pix, first_value(v ORDER BY n DESC, v ASC) AS mode, \
          CAST(max(n) AS DOUBLE) / sum(n) AS share \
-         FROM (SELECT person_id, {key} AS v, count(*) AS n FROM {from} \
-               WHERE {filter} AND {key} IS NOT NULL GROUP BY person_id, {key}) \
-         GROUP BY person_id)"
+         FROM (SELECT pix, {key} AS v, count(*) AS n FROM {from} \
+               WHERE {filter} AND {key} IS NOT NULL GROUP BY pix, {key}) \
+         GROUP BY pix)"
+    )
+}
+
+/// Like [`mode_cte`] for a `key` whose values are integers in `0..64` (an
+/// hour, a weekday): the count and the value fold into one integer,
+/// `n · 64 + (63 − v)`, whose maximum is the most frequent value with ties
+/// to the smallest, so one integer `max` replaces an ordered `first_value`.
+fn small_int_mode_cte(name: &str, from: &str, key: &str, filter: &str) -> String {
+    format!(
+        "{name} AS (SELECT pix, 63 - max(n * 64 + 63 - v) % 64 AS mode, \
+         CAST(max(n * 64 + 63 - v) / 64 AS DOUBLE) / sum(n) AS share \
+         FROM (SELECT pix, CAST({key} AS BIGINT) AS v, count(*) AS n FROM {from} \
+               WHERE {filter} AND {key} IS NOT NULL GROUP BY pix, {key}) \
+         GROUP BY pix)"
     )
 }
 
 /// Order aggregates (`f`), favourites (`m_channel`, `m_hour`, `m_weekday`)
 /// and order-line categories (`ki`, `k`) over [`ORDERS`].
+///
+/// The mean interval between paid orders is `(last − first) / (n − 1)`: the
+/// consecutive gaps add up to that span. Their spread needs the gaps
+/// themselves ([`crate::gaps`]).
 fn order_ctes(ctx: &BuildContext) -> Vec<String> {
     let cut = ctx.cutoff_micros();
     let mut windows = Vec::new();
@@ -88,12 +114,9 @@ fn order_ctes(ctx: &BuildContext) -> Vec<String> {
         windows.push(format!("sum(amount) FILTER (WHERE paid AND t >= {w}) AS spend_{n}d"));
     }
     vec![
+        format!("op AS (SELECT *, status = 'paid' AS paid FROM {ORDERS})"),
         format!(
-            "op AS (SELECT *, status = 'paid' AS paid, \
-             t - lag(t) OVER (PARTITION BY person_id, status = 'paid' ORDER BY t) AS gap FROM {ORDERS})"
-        ),
-        format!(
-            "f AS (SELECT person_id, \
+            "f AS (SELECT pix, \
              ({cut} - max(t) FILTER (WHERE paid)) / {DAY_US} AS recency_days, \
              count(*) FILTER (WHERE paid) AS frequency, \
              sum(amount) FILTER (WHERE paid) AS monetary, \
@@ -102,80 +125,106 @@ fn order_ctes(ctx: &BuildContext) -> Vec<String> {
              avg(CASE WHEN hr IN (22, 23, 0, 1) THEN 1.0 ELSE 0.0 END) FILTER (WHERE paid) AS night_order_share, \
              count(*) FILTER (WHERE status = 'refunded') AS refunds, \
              count(*) FILTER (WHERE status IN ('paid', 'refunded')) AS n_orders, \
-             avg(gap) FILTER (WHERE paid) / {DAY_US}.0 AS interpurchase_mean_days, \
-             stddev(gap) FILTER (WHERE paid) / {DAY_US}.0 AS interpurchase_std_days, \
+             CAST(max(t) FILTER (WHERE paid) - min(t) FILTER (WHERE paid) AS DOUBLE) \
+               / nullif(count(*) FILTER (WHERE paid) - 1, 0) / {DAY_US}.0 AS interpurchase_mean_days, \
+             {gap_std}(t) FILTER (WHERE paid) / {DAY_US}.0 AS interpurchase_std_days, \
              sum(coalesce(discount, 0.0)) FILTER (WHERE paid) \
                / nullif(sum(amount + coalesce(discount, 0.0)) FILTER (WHERE paid), 0) AS discount_rate, \
              avg(CASE WHEN dow IN (0, 6) THEN 1.0 ELSE 0.0 END) FILTER (WHERE paid) AS weekend_order_share \
-             FROM op GROUP BY person_id)",
-            windows = windows.join(", ")
+             FROM op GROUP BY pix)",
+            windows = windows.join(", "),
+            gap_std = crate::gaps::NAME,
         ),
         mode_cte("m_channel", ORDERS, "channel", "status = 'paid'"),
-        mode_cte("m_hour", ORDERS, "hr", "status = 'paid'"),
-        mode_cte(
+        small_int_mode_cte("m_hour", ORDERS, "hr", "status = 'paid'"),
+        small_int_mode_cte(
             "m_weekday",
             ORDERS,
             "CASE WHEN dow = 0 THEN 7 ELSE dow END",
             "status = 'paid'",
         ),
         format!(
-            "ki AS (SELECT o.person_id, i.category, count(*) AS n FROM {items} i \
+            "ki AS (SELECT o.pix, i.category, count(*) AS n FROM {items} i \
              JOIN {ORDERS} o ON o.source = i.source AND o.order_id = i.order_id \
-             WHERE o.status = 'paid' AND i.category IS NOT NULL GROUP BY o.person_id, i.category)",
+             WHERE o.status = 'paid' AND i.category IS NOT NULL GROUP BY o.pix, i.category)",
             items = view("order_items")
         ),
-        "k AS (SELECT person_id, count(*) AS distinct_categories, \
+        "k AS (SELECT pix, count(*) AS distinct_categories, \
          first_value(category ORDER BY n DESC, category ASC) AS favourite_category, \
          CAST(max(n) AS DOUBLE) / sum(n) AS favourite_category_share, \
          CASE WHEN count(*) = 1 THEN 0.0 \
               ELSE log2(CAST(sum(n) AS DOUBLE)) - sum(n * log2(CAST(n AS DOUBLE))) / sum(n) END AS category_entropy \
-         FROM ki GROUP BY person_id)"
+         FROM ki GROUP BY pix)"
             .to_string(),
     ]
 }
 
-/// Stitched sessions (`ev`, `s`) and their per-person aggregates (`e`).
+/// Stitched sessions (`ev`, `evp`, `s`) and their per-person aggregates (`e`).
+///
+/// The events are first counted per `(source, session, customer id)`, before
+/// any join: a session has one or two customer ids (an anonymous start, then a
+/// login), so the person join and the session grouping read a sixth of the
+/// rows, and the grouping of millions of events runs on the scan's own strings.
+/// Counts add up and latest times take the maximum, so summing the partial
+/// groups per session gives what grouping the events themselves would.
 fn event_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
     let cut = ctx.cutoff_micros();
-    let (joins, person) = person_of_tables("ev0", ambiguous);
+    let (joins, person) = person_of_tables("ev", ambiguous);
     let mut last = Vec::new();
+    let mut last_of_session = Vec::new();
     let mut since = Vec::new();
     for (i, n) in dynamic.event_types.iter().enumerate() {
         last.push(format!(
-            ", max(t) FILTER (WHERE event_type = {}) AS last_{i}",
+            ", max(CAST(ev0.event_time AS BIGINT)) FILTER (WHERE ev0.event_type = {}) AS last_{i}",
             lit(&n.value)
         ));
+        last_of_session.push(format!(", max(last_{i}) AS last_{i}"));
         since.push(format!(", ({cut} - max(last_{i})) / {DAY_US} AS {}", ident(&n.column)));
     }
+    let counts: String = SESSION_COUNTS
+        .iter()
+        .map(|(col, ty)| format!(", count(*) FILTER (WHERE ev0.event_type = {}) AS {col}", lit(ty)))
+        .collect();
+    let sums: String = SESSION_COUNTS
+        .iter()
+        .map(|(col, _)| format!(", sum({col}) AS {col}"))
+        .collect();
     vec![
         format!(
             "ev AS (SELECT ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)) AS sid, \
-             {person} AS pid, ev0.event_type, CAST(ev0.event_time AS BIGINT) AS t \
-             FROM {events} ev0 {joins} WHERE ev0.event_time < {cutoff})",
+             ev0.customer_id{counts}{last} \
+             FROM {events} ev0 WHERE ev0.event_time < {cutoff} \
+             GROUP BY ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)), ev0.customer_id)",
             events = view("events"),
             cutoff = instant(cut),
-        ),
-        format!(
-            "s AS (SELECT CASE WHEN min(pid) = max(pid) THEN min(pid) END AS person_id, \
-             count(*) FILTER (WHERE event_type = 'product_view') AS n_view, \
-             count(*) FILTER (WHERE event_type = 'add_to_cart') AS n_cart, \
-             count(*) FILTER (WHERE event_type = 'purchase') AS n_purchase, \
-             count(*) FILTER (WHERE event_type = 'search') AS n_search{last} \
-             FROM ev GROUP BY source, sid)",
             last = last.concat()
         ),
+        format!("evp AS (SELECT ev.*, {person} AS pid FROM ev {joins})"),
         format!(
-            "e AS (SELECT person_id, count(*) AS sessions, sum(n_view) AS views, sum(n_cart) AS cart_adds, \
+            "s AS (SELECT CASE WHEN min(pid) = max(pid) THEN min(pid) END AS pix{sums}{last} \
+             FROM evp GROUP BY source, sid)",
+            last = last_of_session.concat()
+        ),
+        format!(
+            "e AS (SELECT pix, count(*) AS sessions, sum(n_view) AS views, sum(n_cart) AS cart_adds, \
              sum(n_search) AS searches, \
              CAST(count(*) FILTER (WHERE n_cart > 0) AS DOUBLE) \
                / nullif(count(*) FILTER (WHERE n_view > 0), 0) AS view_to_cart_rate, \
              CAST(count(*) FILTER (WHERE n_purchase > 0) AS DOUBLE) \
                / nullif(count(*) FILTER (WHERE n_cart > 0), 0) AS cart_to_purchase_rate{since} \
-             FROM s WHERE person_id IS NOT NULL GROUP BY person_id)",
+             FROM s WHERE pix IS NOT NULL GROUP BY pix)",
             since = since.concat()
         ),
     ]
 }
+
+/// The per-session event counts: column and event type.
+const SESSION_COUNTS: [(&str, &str); 4] = [
+    ("n_view", "product_view"),
+    ("n_cart", "add_to_cart"),
+    ("n_purchase", "purchase"),
+    ("n_search", "search"),
+];
 
 /// Tickets (`t`) and touches (`x`).
 fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
@@ -195,7 +244,7 @@ fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<S
         .collect();
     vec![
         format!(
-            "t AS (SELECT {tp} AS person_id, count(*) AS ticket_count, \
+            "t AS (SELECT {tp} AS pix, count(*) AS ticket_count, \
              avg(CAST(tk.rating AS DOUBLE)) AS mean_rating, \
              CAST(count(*) FILTER (WHERE tk.rating <= 2) AS DOUBLE) / nullif(count(tk.rating), 0) \
                AS negative_ticket_share \
@@ -203,7 +252,7 @@ fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<S
             tickets = view("tickets")
         ),
         format!(
-            "x AS (SELECT {xp} AS person_id, count(*) AS touch_count{per_channel} \
+            "x AS (SELECT {xp} AS pix, count(*) AS touch_count{per_channel} \
              FROM {touches} tc {xj} WHERE tc.touch_time < {cutoff} AND {xp} IS NOT NULL GROUP BY {xp})",
             touches = view("touches")
         ),
@@ -270,9 +319,9 @@ pub fn features_sql(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> S
     .iter()
     .map(|(cte, alias)| {
         if cte == alias {
-            format!(" LEFT JOIN {cte} ON {cte}.person_id = a.person_id")
+            format!(" LEFT JOIN {cte} ON {cte}.pix = a.pix")
         } else {
-            format!(" LEFT JOIN {cte} {alias} ON {alias}.person_id = a.person_id")
+            format!(" LEFT JOIN {cte} {alias} ON {alias}.pix = a.pix")
         }
     })
     .collect();
@@ -352,7 +401,7 @@ mod tests {
     #[test]
     fn sessions_with_two_persons_belong_to_nobody() {
         let s = features_sql(&ctx(), &dynamic(), true);
-        assert!(s.contains("CASE WHEN min(pid) = max(pid) THEN min(pid) END AS person_id"));
+        assert!(s.contains("CASE WHEN min(pid) = max(pid) THEN min(pid) END AS pix"));
         assert!(!s.contains("anonymous_links"));
     }
 }
