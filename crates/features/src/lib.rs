@@ -110,19 +110,23 @@ fn as_of_literal(ctx: &BuildContext) -> ScalarValue {
     ScalarValue::Date32(Some(days))
 }
 
-/// Plans the features query over the registered inputs, with the user
-/// features and the output projection.
+/// Plans the features query over the registered inputs (the aggregates
+/// already `materialised`, or inlined), with the user features and the
+/// output projection.
 async fn plan_features(
     sctx: &SessionContext,
     ctx: &BuildContext,
     dynamic: &dynamic::Dynamic,
     ambiguous: bool,
+    materialised: bool,
     user_features: &[FeatureConfig],
 ) -> Result<(DataFrame, Vec<String>)> {
-    let base = sctx
-        .sql(&plan::features_sql(ctx, dynamic, ambiguous))
-        .await
-        .map_err(step("features"))?;
+    let sql = if materialised {
+        plan::features_sql_over(ctx, dynamic)
+    } else {
+        plan::features_sql(ctx, dynamic, ambiguous)
+    };
+    let base = sctx.sql(&sql).await.map_err(step("features"))?;
     let with_user = user::apply(base, user_features)?;
     let mut columns: Vec<String> = plan::columns(ctx, dynamic).into_iter().map(|c| c.name).collect();
     columns.extend(user_features.iter().map(|f| f.name.clone()));
@@ -208,7 +212,19 @@ async fn plan_all(
             .map_err(step("person orders"))?;
     }
     let dynamic = discovery.await?;
-    let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, user_features).await?;
+    if materialise {
+        let mut parts = Vec::new();
+        for (name, sql) in plan::aggregate_queries(ctx, &dynamic, ambiguous) {
+            let sctx = sctx.clone();
+            parts.push(spawn("per-person aggregates", async move {
+                inputs::materialise(&sctx, &name, &sql, "per-person aggregates").await
+            }));
+        }
+        for part in parts {
+            part.await?;
+        }
+    }
+    let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, materialise, user_features).await?;
     let attributes = sctx
         .table(plan::ATTRS)
         .await
@@ -294,10 +310,12 @@ pub async fn run(ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value
     };
     let t = Instant::now();
     let attr_rows = attr_batches.iter().map(|b| b.num_rows()).sum();
-    tables
-        .overwrite(attributes::TABLE, attr_schema, attr_batches, meta(attr_rows))
-        .await?;
-    tables.overwrite(TABLE, schema, batches, meta(persons)).await?;
+    // Two commits, written side by side (each writer is one thread); a crash
+    // between them leaves the fingerprint unrecorded, so the stage reruns.
+    tokio::try_join!(
+        tables.overwrite(attributes::TABLE, attr_schema, attr_batches, meta(attr_rows)),
+        tables.overwrite(TABLE, schema, batches, meta(persons)),
+    )?;
     let mut details = json!({
         "persons": persons,
         "columns": planned.columns.len(),

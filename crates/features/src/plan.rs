@@ -69,16 +69,45 @@ pub fn orders_sql(ctx: &BuildContext, ambiguous: bool) -> String {
     )
 }
 
+/// The rank weight of [`mode_cte`]: ranks stay below it, counts below 2³².
+const RANK_WEIGHT: i64 = 1 << 31;
+
+/// A CTE `name(v, r)`: the distinct non-null values of `key` in `from`,
+/// numbered from 0 in ascending order.
+fn ranks_cte(name: &str, from: &str, key: &str) -> String {
+    format!(
+        "{name} AS (SELECT v, CAST(row_number() OVER (ORDER BY v) AS BIGINT) - 1 AS r \
+         FROM (SELECT DISTINCT {key} AS v FROM {from} WHERE {key} IS NOT NULL))"
+    )
+}
+
+/// The expressions of a ranked mode over rows `(v, n)` joined with their
+/// ranks `rk`: `(best, mode rank)`. `best` folds count and rank into one
+/// integer, `n · W + (W − 1 − r)`, whose maximum is the most frequent value
+/// with ties to the smallest; an integer `max` instead of an ordered
+/// `first_value` (which DataFusion runs row by row for strings).
+fn ranked_best(n: &str) -> (String, String) {
+    let w = RANK_WEIGHT;
+    (
+        format!("max({n} * {w} + ({w} - 1 - rk.r))"),
+        format!("{w} - 1 - best % {w}"),
+    )
+}
+
 /// A CTE `name(pix, mode, share)`: per person, the most frequent value
 /// of `key` over the rows of `from` that pass `filter` (ties: the smallest
-/// value) and its share of those rows with a value.
-fn mode_cte(name: &str, from: &str, key: &str, filter: &str) -> String {
+/// value) and its share of those rows with a value; `ranks` is a
+/// [`ranks_cte`] of the values.
+fn mode_cte(name: &str, from: &str, key: &str, filter: &str, ranks: &str) -> String {
+    let (best, rank) = ranked_best("c.n");
+    let w = RANK_WEIGHT;
     format!(
-        "{name} AS (SELECT pix, first_value(v ORDER BY n DESC, v ASC) AS mode, \
-         CAST(max(n) AS DOUBLE) / sum(n) AS share \
-         FROM (SELECT pix, {key} AS v, count(*) AS n FROM {from} \
-               WHERE {filter} AND {key} IS NOT NULL GROUP BY pix, {key}) \
-         GROUP BY pix)"
+        "{name} AS (SELECT m.pix, rk.v AS mode, CAST(m.best / {w} AS DOUBLE) / m.total AS share \
+         FROM (SELECT c.pix, {best} AS best, sum(c.n) AS total \
+               FROM (SELECT pix, {key} AS v, count(*) AS n FROM {from} \
+                     WHERE {filter} AND {key} IS NOT NULL GROUP BY pix, {key}) c \
+               JOIN {ranks} rk ON rk.v = c.v GROUP BY c.pix) m \
+         JOIN {ranks} rk ON rk.r = {rank})"
     )
 }
 
@@ -135,7 +164,8 @@ fn order_ctes(ctx: &BuildContext) -> Vec<String> {
             windows = windows.join(", "),
             gap_std = crate::gaps::NAME,
         ),
-        mode_cte("m_channel", ORDERS, "channel", "status = 'paid'"),
+        ranks_cte("r_channel", ORDERS, "channel"),
+        mode_cte("m_channel", ORDERS, "channel", "status = 'paid'", "r_channel"),
         small_int_mode_cte("m_hour", ORDERS, "hr", "status = 'paid'"),
         small_int_mode_cte(
             "m_weekday",
@@ -149,13 +179,21 @@ fn order_ctes(ctx: &BuildContext) -> Vec<String> {
              WHERE o.status = 'paid' AND i.category IS NOT NULL GROUP BY o.pix, i.category)",
             items = view("order_items")
         ),
-        "k AS (SELECT pix, count(*) AS distinct_categories, \
-         first_value(category ORDER BY n DESC, category ASC) AS favourite_category, \
-         CAST(max(n) AS DOUBLE) / sum(n) AS favourite_category_share, \
-         CASE WHEN count(*) = 1 THEN 0.0 \
-              ELSE log2(CAST(sum(n) AS DOUBLE)) - sum(n * log2(CAST(n AS DOUBLE))) / sum(n) END AS category_entropy \
-         FROM ki GROUP BY pix)"
-            .to_string(),
+        ranks_cte("r_category", &view("order_items"), "category"),
+        format!(
+            "k AS (SELECT kk.pix, kk.distinct_categories, rk.v AS favourite_category, \
+             CAST(kk.best / {w} AS DOUBLE) / kk.total AS favourite_category_share, kk.category_entropy \
+             FROM (SELECT ki.pix, count(*) AS distinct_categories, {best} AS best, \
+                   CAST(sum(ki.n) AS DOUBLE) AS total, \
+                   CASE WHEN count(*) = 1 THEN 0.0 \
+                        ELSE log2(CAST(sum(ki.n) AS DOUBLE)) - sum(ki.n * log2(CAST(ki.n AS DOUBLE))) / sum(ki.n) END \
+                     AS category_entropy \
+                   FROM ki JOIN r_category rk ON rk.v = ki.category GROUP BY ki.pix) kk \
+             JOIN r_category rk ON rk.r = {rank})",
+            w = RANK_WEIGHT,
+            best = ranked_best("ki.n").0,
+            rank = ranked_best("ki.n").1,
+        ),
     ]
 }
 
@@ -296,9 +334,57 @@ pub fn columns(ctx: &BuildContext, dynamic: &Dynamic) -> Vec<Column> {
 /// output). Needs [`ORDERS`], [`ATTRS`] and the person tables of
 /// [`crate::persons`] registered.
 pub fn features_sql(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> String {
+    format!(
+        "WITH {} {}",
+        all_ctes(ctx, dynamic, ambiguous).join(", "),
+        final_select(ctx, dynamic, |cte| cte.to_string())
+    )
+}
+
+/// The per-person aggregates the features query joins, with their aliases.
+const AGGREGATES: [(&str, &str); 8] = [
+    ("f", "f"),
+    ("m_channel", "ch"),
+    ("m_hour", "hr"),
+    ("m_weekday", "wd"),
+    ("k", "k"),
+    ("e", "e"),
+    ("t", "t"),
+    ("x", "x"),
+];
+
+fn all_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
     let mut ctes = order_ctes(ctx);
     ctes.extend(event_ctes(ctx, dynamic, ambiguous));
     ctes.extend(service_ctes(ctx, dynamic, ambiguous));
+    ctes
+}
+
+/// The name under which [`features_sql_over`] expects aggregate `cte`.
+pub fn aggregate_table(cte: &str) -> String {
+    format!("hx_agg_{cte}")
+}
+
+/// Each per-person aggregate of the features query as a query of its own:
+/// `(table name, SQL)`. Computed side by side and registered under their
+/// names, they feed [`features_sql_over`]; one query with all of them
+/// inlined would build them one after the other (each join builds its side
+/// before the next starts), leaving a core idle in every single-threaded step.
+pub fn aggregate_queries(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<(String, String)> {
+    let ctes = all_ctes(ctx, dynamic, ambiguous).join(", ");
+    AGGREGATES
+        .iter()
+        .map(|(cte, _)| (aggregate_table(cte), format!("WITH {ctes} SELECT * FROM {cte}")))
+        .collect()
+}
+
+/// [`features_sql`] over the aggregates registered as [`aggregate_table`]s.
+pub fn features_sql_over(ctx: &BuildContext, dynamic: &Dynamic) -> String {
+    final_select(ctx, dynamic, aggregate_table)
+}
+
+/// The SELECT that joins the aggregates (named by `table`) onto the persons.
+fn final_select(ctx: &BuildContext, dynamic: &Dynamic, table: impl Fn(&str) -> String) -> String {
     let mut select = vec!["a.person_id AS person_id".to_string()];
     select.extend(
         columns(ctx, dynamic)
@@ -306,30 +392,11 @@ pub fn features_sql(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> S
             .map(|c| format!("{} AS {}", c.select, ident(&c.name))),
     );
     select.extend(SCOPE_ATTRIBUTES.iter().map(|a| format!("a.{a} AS {a}")));
-    let joins: String = [
-        ("f", "f"),
-        ("m_channel", "ch"),
-        ("m_hour", "hr"),
-        ("m_weekday", "wd"),
-        ("k", "k"),
-        ("e", "e"),
-        ("t", "t"),
-        ("x", "x"),
-    ]
-    .iter()
-    .map(|(cte, alias)| {
-        if cte == alias {
-            format!(" LEFT JOIN {cte} ON {cte}.pix = a.pix")
-        } else {
-            format!(" LEFT JOIN {cte} {alias} ON {alias}.pix = a.pix")
-        }
-    })
-    .collect();
-    format!(
-        "WITH {ctes} SELECT {select} FROM {ATTRS} a{joins}",
-        ctes = ctes.join(", "),
-        select = select.join(", ")
-    )
+    let joins: String = AGGREGATES
+        .iter()
+        .map(|(cte, alias)| format!(" LEFT JOIN {} {alias} ON {alias}.pix = a.pix", table(cte)))
+        .collect();
+    format!("SELECT {select} FROM {ATTRS} a{joins}", select = select.join(", "))
 }
 
 #[cfg(test)]

@@ -115,9 +115,11 @@ impl Tables {
 
     /// Starts a streaming append to table `name` (created with `schema` when missing).
     pub async fn appender(&self, name: &str, schema: SchemaRef) -> Result<Appender> {
+        let props = writer_properties(&schema);
         let table = self.ensure(name, schema).await?;
         let writer = RecordBatchWriter::for_table(&table)
             .map_err(delta(name))?
+            .with_writer_properties(props)
             .with_target_file_size(TARGET_FILE_SIZE);
         Ok(Appender {
             name: name.to_string(),
@@ -136,6 +138,7 @@ impl Tables {
         metadata: serde_json::Map<String, serde_json::Value>,
     ) -> Result<u64> {
         let table = self.ensure(name, schema.clone()).await?;
+        let props = writer_properties(&schema);
         let batches = if batches.is_empty() {
             vec![RecordBatch::new_empty(schema)]
         } else {
@@ -143,6 +146,7 @@ impl Tables {
         };
         let table = table
             .write(batches)
+            .with_writer_properties(props)
             .with_save_mode(SaveMode::Overwrite)
             .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
             .with_commit_properties(CommitProperties::default().with_metadata(metadata))
@@ -166,6 +170,33 @@ impl Tables {
         let batches: Vec<RecordBatch> = df.execute_stream().await?.try_collect().await?;
         batches.iter().map(plain_strings).collect()
     }
+}
+
+/// Rows per Parquet row group: a writer holds one row group in memory.
+const ROW_GROUP_ROWS: usize = 256 * 1024;
+
+/// Parquet settings of every table: Snappy, row groups of [`ROW_GROUP_ROWS`],
+/// and no dictionary for columns whose values hardly repeat: floating-point
+/// columns, record ids and line numbers, keyed hashes (`*_hash`) and the
+/// encrypted values beside them. A dictionary there only costs a hash of
+/// every value before the writer falls back to plain pages.
+fn writer_properties(schema: &SchemaRef) -> deltalake::parquet::file::properties::WriterProperties {
+    use arrow::datatypes::DataType;
+    use deltalake::parquet::schema::types::ColumnPath;
+    let names: std::collections::HashSet<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let mut props = deltalake::parquet::file::properties::WriterProperties::builder()
+        .set_compression(deltalake::parquet::basic::Compression::SNAPPY)
+        .set_max_row_group_size(ROW_GROUP_ROWS);
+    for f in schema.fields() {
+        let name = f.name().as_str();
+        let unique = matches!(name, "record_id" | "_line")
+            || name.ends_with("_hash")
+            || names.contains(format!("{name}_hash").as_str());
+        if unique || matches!(f.data_type(), DataType::Float64 | DataType::Float32) {
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+    }
+    props.build()
 }
 
 /// A streaming append: batches are written to Parquet files as they come and
