@@ -186,7 +186,7 @@ fn writer_properties(schema: &SchemaRef) -> deltalake::parquet::file::properties
     let names: std::collections::HashSet<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     let mut props = deltalake::parquet::file::properties::WriterProperties::builder()
         .set_compression(deltalake::parquet::basic::Compression::SNAPPY)
-        .set_max_row_group_size(ROW_GROUP_ROWS);
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
     for f in schema.fields() {
         let name = f.name().as_str();
         let unique = matches!(name, "record_id" | "_line")
