@@ -14,8 +14,18 @@ channel, [`dynamic`]) and because users add their own expressions
 **Why one pass per source table.** Each source is read once and aggregated
 per person with `FILTER` clauses (counts, sums and windows side by side), and
 the per-person aggregates are then joined onto the persons. Orders feed
-several aggregates, so the person-mapped orders are materialised once. On
-the bench data this keeps the stage at the cost of reading the tables.
+several aggregates, so the person-mapped orders are materialised once.
+
+**Why it is shaped for speed.** The stage is measured against DuckDB on the
+bench's M data, so the plans avoid what costs DataFusion most: persons get
+build-local integer keys ([`persons`]) so millions of rows group and join on
+integers; events are counted per session and customer before the person join
+(a sixth of the rows reach it); small build sides are broadcast instead of
+repartitioning both inputs; the per-person aggregates run as separate queries
+side by side, so both cores stay busy through each one's single-threaded
+steps; and the spread of purchase intervals is an aggregate ([`gaps`])
+instead of a window partitioned by a hundred thousand persons. The results
+equal the plain plan's (and DuckDB's reference) to the last digit.
 
 **Why point in time.** A build has an as-of day ([`BuildContext`]); nothing
 at or after the end of that day is read from any table: each source is cut
