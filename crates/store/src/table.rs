@@ -179,7 +179,8 @@ const ROW_GROUP_ROWS: usize = 256 * 1024;
 /// and no dictionary for columns whose values hardly repeat: floating-point
 /// columns, record ids and line numbers, keyed hashes (`*_hash`) and the
 /// encrypted values beside them. A dictionary there only costs a hash of
-/// every value before the writer falls back to plain pages.
+/// every value before the writer falls back to plain pages. Hashes and
+/// ciphertexts are stored uncompressed.
 fn writer_properties(schema: &SchemaRef) -> deltalake::parquet::file::properties::WriterProperties {
     use arrow::datatypes::DataType;
     use deltalake::parquet::schema::types::ColumnPath;
@@ -189,11 +190,18 @@ fn writer_properties(schema: &SchemaRef) -> deltalake::parquet::file::properties
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
     for f in schema.fields() {
         let name = f.name().as_str();
-        let unique = matches!(name, "record_id" | "_line")
-            || name.ends_with("_hash")
-            || names.contains(format!("{name}_hash").as_str());
+        // Keyed hashes and ciphertexts are random digits: Snappy finds nothing to
+        // shorten in them and only costs a pass over every byte.
+        let random = name.ends_with("_hash") || names.contains(format!("{name}_hash").as_str());
+        let unique = random || matches!(name, "record_id" | "_line");
         if unique || matches!(f.data_type(), DataType::Float64 | DataType::Float32) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+        if random {
+            props = props.set_column_compression(
+                ColumnPath::from(name),
+                deltalake::parquet::basic::Compression::UNCOMPRESSED,
+            );
         }
     }
     props.build()
