@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
-    Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Builder, Int64Array, RecordBatch, StringArray,
+    Array, ArrayRef, BooleanArray, BooleanBuilder, Float64Builder, Int64Array, RecordBatch, StringArray, StringBuilder,
     TimestampMicrosecondBuilder,
 };
 use arrow::compute::filter_record_batch;
@@ -304,33 +304,55 @@ impl<'a> Gate<'a> {
         // Record ids.
         let RecordId::Key(key_cols) = &plan.record_id;
         let key_idx: Vec<usize> = key_cols.iter().filter_map(|k| plan.index_of(k)).collect();
-        let mut record_ids: Vec<Option<String>> = Vec::with_capacity(n);
+        // Built in one reused buffer and written straight into the column: no
+        // string per part or per row (order lines have millions of rows).
+        let keys: Vec<Option<&ArrayRef>> = key_idx.iter().map(|&i| arrays[i].as_ref()).collect();
+        let strings: Vec<Option<&StringArray>> = keys
+            .iter()
+            .map(|a| a.and_then(|a| a.as_any().downcast_ref::<StringArray>()))
+            .collect();
+        let nulls: Vec<Option<arrow::buffer::NullBuffer>> =
+            keys.iter().map(|a| a.and_then(|a| a.logical_nulls())).collect();
+        let mut record_ids = StringBuilder::with_capacity(n, n * 16);
+        let mut id = String::new();
         for r in 0..n {
-            let mut parts = Vec::with_capacity(key_idx.len());
-            for &i in &key_idx {
-                match arrays[i].as_ref().and_then(|a| value_text(a, r)) {
-                    Some(p) => parts.push(p),
-                    None => break,
+            id.clear();
+            let mut complete = true;
+            for (j, key) in keys.iter().enumerate() {
+                let present = key.is_some() && !nulls[j].as_ref().is_some_and(|nb| nb.is_null(r));
+                let part = match (present, strings[j], key) {
+                    (false, _, _) => None,
+                    (true, Some(s), _) => Some(std::borrow::Cow::Borrowed(s.value(r))),
+                    (true, None, Some(a)) => arrow::util::display::array_value_to_string(a, r).ok().map(Into::into),
+                    (true, None, None) => None,
+                };
+                let Some(part) = part else {
+                    complete = false;
+                    break;
+                };
+                if j > 0 {
+                    id.push('/');
                 }
+                id.push_str(&part);
             }
-            if parts.len() != key_idx.len() {
+            if !complete {
                 if reject[r].is_none() {
                     reject[r] = Some((key_cols.join("/"), None, "the record id is empty".to_string()));
                 }
                 // The row is rejected and filtered out below; the column itself is non-nullable.
-                record_ids.push(Some(String::new()));
+                record_ids.append_value("");
                 continue;
             }
-            let mut id = parts.join("/");
             if plan.disambiguate_ids && reject[r].is_none() {
                 if let Some(count) = self.seen_ids.get_mut(id.as_str()) {
                     *count += 1;
-                    id = format!("{id}#{count}");
+                    id.push('#');
+                    id.push_str(&count.to_string());
                 } else {
                     self.seen_ids.insert(id.clone(), 1);
                 }
             }
-            record_ids.push(Some(id));
+            record_ids.append_value(&id);
         }
         // Rejections become issues with the whole raw row.
         let mut keep = Vec::with_capacity(n);
@@ -380,7 +402,7 @@ impl<'a> Gate<'a> {
             notes.push(("rows without customer_id", count_kept(&missing, &keep)));
         }
         out_cols.push(Arc::new(StringArray::from(vec![self.source.as_str(); n])));
-        out_cols.push(Arc::new(StringArray::from(record_ids)));
+        out_cols.push(Arc::new(record_ids.finish()));
         out_cols.push(Arc::new(StringArray::from(vec![self.run_id.as_str(); n])));
         out_cols.push(Arc::new(Int64Array::from(
             raw.lines.iter().map(|l| *l as i64).collect::<Vec<_>>(),
@@ -591,15 +613,4 @@ fn stored_column(out_cols: &[ArrayRef], plan: &Plan, name: &str) -> Option<Array
         pos += if c.pii.is_some() { 2 } else { 1 };
     }
     None
-}
-
-/// The text form of a key value (ids and text as is, numbers formatted).
-fn value_text(a: &ArrayRef, r: usize) -> Option<String> {
-    if a.is_null(r) {
-        return None;
-    }
-    if let Some(s) = a.as_any().downcast_ref::<StringArray>() {
-        return Some(s.value(r).to_string());
-    }
-    arrow::util::display::array_value_to_string(a, r).ok()
 }
