@@ -179,3 +179,34 @@ fn sql_is_read_only() {
     }
     assert_eq!(scalar(&ws, "SELECT 1 + 1"), "2");
 }
+
+/// Order lines have no id of their own: the record id is `order_id/product_id`,
+/// and a repeat of the pair is numbered (`#2`, `#3`), across batches too.
+#[test]
+fn repeated_order_lines_get_numbered_record_ids() {
+    let (tmp, ws) = workspace();
+    let toml = ws.join("huaxiang.toml");
+    let config = std::fs::read_to_string(&toml).expect("config");
+    std::fs::write(&toml, config.replace("batch_rows = 65536", "batch_rows = 2")).expect("write config");
+    let csv = tmp.path().join("lines.csv");
+    std::fs::write(
+        &csv,
+        "order_id,product_id,category,unit_price,qty\n\
+         O1,P1,a,1.0,1\nO1,P1,a,1.0,2\nO2,P1,a,1.0,1\nO1,P2,b,2.0,1\nO1,P1,a,1.0,3\n",
+    )
+    .expect("write csv");
+    let path = csv.to_string_lossy().to_string();
+    let r = ingest_json(&ws, &["--table", "order_items", "--source", "shop", &path]);
+    assert_eq!(r["accepted"], 5, "{r}");
+    let ids = ok(
+        &ws,
+        &[
+            "sql",
+            "--format",
+            "csv",
+            "SELECT record_id FROM order_items ORDER BY _line",
+        ],
+    );
+    let ids: Vec<&str> = ids.lines().skip(1).map(str::trim).collect();
+    assert_eq!(ids, ["O1/P1", "O1/P1#2", "O2/P1", "O1/P2", "O1/P1#3"]);
+}
