@@ -12,7 +12,8 @@
 //!    statement nested in a `WITH`;
 //! 3. every table it reads, in CTEs, subqueries (also inside expressions),
 //!    joins and set operations, is one of the allow-listed analytics tables
-//!    ([`ALLOWED_TABLES`], plus the current `metric_*` facts), either bare or
+//!    (the canonical tables, [`ALLOWED_DERIVED`], plus the current `metric_*`
+//!    facts), either bare or
 //!    qualified as `public.t` / `huaxiang.public.t`; CTE names are allowed,
 //!    but a CTE may not take the name of a table that is not allowed (it
 //!    could otherwise stand for that table in another scope); `WITH
@@ -44,8 +45,9 @@ use datafusion::sql::sqlparser::dialect::GenericDialect;
 pub const CATALOG: &str = "huaxiang";
 pub const SCHEMA: &str = "public";
 
-/// The workspace tables a model's SQL may read, when the workspace has them:
-/// the canonical inputs, identities, the customer 360, tags and segments,
+/// The derived workspace tables a model's SQL may read, besides the canonical
+/// inputs ([`huaxiang_core::schema::TABLE_NAMES`]), when the workspace has them:
+/// identities, the customer 360, tags and segments,
 /// model outputs and behaviour analytics. Left out on purpose: `quarantine`
 /// (raw rejected input), `ingest_runs` (file paths and errors),
 /// `identity_evidence` (matching evidence on identifiers), `models` (the
@@ -53,16 +55,7 @@ pub const SCHEMA: &str = "public";
 /// `cluster_runs`), `tag_lineage`, and any table not listed (a user's own
 /// tables, `information_schema`). The precomputed `metric_*` facts are added
 /// by the caller only while they are current.
-pub const ALLOWED_TABLES: [&str; 39] = [
-    // canonical inputs
-    "customers",
-    "products",
-    "orders",
-    "order_items",
-    "events",
-    "tickets",
-    "touches",
-    "experiment",
+pub const ALLOWED_DERIVED: [&str; 31] = [
     // identities
     "identity_links",
     "persons",
@@ -125,7 +118,10 @@ impl Policy {
         let also: BTreeSet<String> = also.into_iter().map(Into::into).collect();
         let allowed = known
             .iter()
-            .filter(|t| ALLOWED_TABLES.contains(&t.as_str()) || also.contains(t.as_str()))
+            .filter(|t| {
+                let t = t.as_str();
+                huaxiang_core::schema::TABLE_NAMES.contains(&t) || ALLOWED_DERIVED.contains(&t) || also.contains(t)
+            })
             .cloned()
             .collect();
         Policy {
@@ -524,10 +520,15 @@ mod tests {
             "builds",
             "tag_lineage",
         ] {
-            assert!(!ALLOWED_TABLES.contains(&t), "{t}");
+            assert!(!ALLOWED_DERIVED.contains(&t), "{t}");
+            assert!(!huaxiang_core::schema::TABLE_NAMES.contains(&t), "{t}");
         }
-        let unique: BTreeSet<&str> = ALLOWED_TABLES.into_iter().collect();
-        assert_eq!(unique.len(), ALLOWED_TABLES.len());
+        let all: Vec<&str> = huaxiang_core::schema::TABLE_NAMES
+            .into_iter()
+            .chain(ALLOWED_DERIVED)
+            .collect();
+        let unique: BTreeSet<&str> = all.iter().copied().collect();
+        assert_eq!(unique.len(), all.len());
     }
 
     #[test]
