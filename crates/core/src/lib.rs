@@ -16,6 +16,7 @@ file and no heavy dependencies, so that it can sit at the bottom of the graph.
 pub mod build;
 pub mod config;
 pub mod error;
+pub mod net;
 pub mod normalize;
 pub mod schema;
 pub mod time;

@@ -104,7 +104,7 @@ impl LlmClient {
             .timeout(Duration::from_secs(settings.timeout_secs))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("huaxiang/", env!("CARGO_PKG_VERSION")));
-        if is_loopback(&url) {
+        if reqwest::Url::parse(&url).is_ok_and(|u| huaxiang_core::net::is_loopback(&u)) {
             // A proxy cannot reach this machine's own loopback interface.
             builder = builder.no_proxy();
         }
@@ -182,20 +182,6 @@ fn content(v: &Value) -> Option<String> {
         }
         _ => None,
     }
-}
-
-fn is_loopback(url: &str) -> bool {
-    let host = url
-        .split_once("://")
-        .map(|(_, r)| r.split(['/', '?', '#']).next().unwrap_or(""))
-        .unwrap_or("");
-    let host = host.rsplit_once(':').map_or(
-        host,
-        |(h, p)| {
-            if p.chars().all(|c| c.is_ascii_digit()) { h } else { host }
-        },
-    );
-    matches!(host, "localhost" | "[::1]") || host.starts_with("127.")
 }
 
 /// The SQL in a model's reply: the first fenced block if there is one, else
@@ -505,14 +491,6 @@ mod tests {
         assert_eq!(content(&parts).as_deref(), Some("SELECT 2"));
         assert_eq!(content(&json!({"choices": []})), None);
         assert_eq!(content(&json!({"error": "x"})), None);
-    }
-
-    #[test]
-    fn loopback_hosts_skip_proxies() {
-        assert!(is_loopback("http://127.0.0.1:11434/v1/chat/completions"));
-        assert!(is_loopback("http://localhost/v1/chat/completions"));
-        assert!(is_loopback("http://[::1]:8080/v1"));
-        assert!(!is_loopback("https://api.example.com/v1/chat/completions"));
     }
 
     #[test]

@@ -140,16 +140,6 @@ pub fn check_url(url: &str) -> Result<url::Url> {
     Ok(u)
 }
 
-/// Whether the URL names this machine (127.0.0.0/8, ::1, localhost).
-fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        None => false,
-    }
-}
-
 /// Posts `members` in batches; `progress` is called after each batch.
 pub async fn push(
     segment: &str,
@@ -170,7 +160,7 @@ pub async fn push(
         .timeout(opts.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .user_agent(concat!("huaxiang/", env!("CARGO_PKG_VERSION")));
-    if is_loopback(&url) {
+    if huaxiang_core::net::is_loopback(&url) {
         // A proxy cannot reach this machine's own loopback interface.
         builder = builder.no_proxy();
     }
@@ -318,7 +308,7 @@ mod tests {
         assert!(check_url("https://hooks.example.com/x").is_ok());
         assert!(check_url("ftp://example.com").is_err());
         assert!(check_url("not a url").is_err());
-        let loopback = |u: &str| is_loopback(&check_url(u).expect("url"));
+        let loopback = |u: &str| huaxiang_core::net::is_loopback(&check_url(u).expect("url"));
         assert!(loopback("http://127.0.0.1:8080/x") && loopback("http://[::1]/x") && loopback("http://localhost/x"));
         assert!(!loopback("https://hooks.example.com/x"));
     }
