@@ -81,15 +81,15 @@ fn ranks_cte(name: &str, from: &str, key: &str) -> String {
     )
 }
 
-/// The expressions of a ranked mode over rows `(v, n)` joined with their
-/// ranks `rk`: `(best, mode rank)`. `best` folds count and rank into one
-/// integer, `n · W + (W − 1 − r)`, whose maximum is the most frequent value
-/// with ties to the smallest; an integer `max` instead of an ordered
-/// `first_value` (which DataFusion runs row by row for strings).
-fn ranked_best(n: &str) -> (String, String) {
-    let w = RANK_WEIGHT;
+/// A mode as one integer `max`: `(best, rank of best)`. `best` folds each
+/// row's count `n` and its value's `rank` (below `w`) into `n · w + (w − 1 −
+/// rank)`, whose maximum is the most frequent value with ties to the
+/// smallest; the second expression recovers that rank from a column `best`.
+/// This replaces an ordered `first_value`, which DataFusion runs row by row
+/// for strings.
+fn folded_best(n: &str, rank: &str, w: i64) -> (String, String) {
     (
-        format!("max({n} * {w} + ({w} - 1 - rk.r))"),
+        format!("max({n} * {w} + ({w} - 1 - {rank}))"),
         format!("{w} - 1 - best % {w}"),
     )
 }
@@ -99,7 +99,7 @@ fn ranked_best(n: &str) -> (String, String) {
 /// value) and its share of those rows with a value; `ranks` is a
 /// [`ranks_cte`] of the values.
 fn mode_cte(name: &str, from: &str, key: &str, filter: &str, ranks: &str) -> String {
-    let (best, rank) = ranked_best("c.n");
+    let (best, rank) = folded_best("c.n", "rk.r", RANK_WEIGHT);
     let w = RANK_WEIGHT;
     format!(
         "{name} AS (SELECT m.pix, rk.v AS mode, CAST(m.best / {w} AS DOUBLE) / m.total AS share \
@@ -112,16 +112,15 @@ fn mode_cte(name: &str, from: &str, key: &str, filter: &str, ranks: &str) -> Str
 }
 
 /// Like [`mode_cte`] for a `key` whose values are integers in `0..64` (an
-/// hour, a weekday): the count and the value fold into one integer,
-/// `n · 64 + (63 − v)`, whose maximum is the most frequent value with ties
-/// to the smallest, so one integer `max` replaces an ordered `first_value`.
+/// hour, a weekday), which are their own ranks: no ranks table to join.
 fn small_int_mode_cte(name: &str, from: &str, key: &str, filter: &str) -> String {
+    let (best, mode) = folded_best("n", "v", 64);
     format!(
-        "{name} AS (SELECT pix, 63 - max(n * 64 + 63 - v) % 64 AS mode, \
-         CAST(max(n * 64 + 63 - v) / 64 AS DOUBLE) / sum(n) AS share \
-         FROM (SELECT pix, CAST({key} AS BIGINT) AS v, count(*) AS n FROM {from} \
-               WHERE {filter} AND {key} IS NOT NULL GROUP BY pix, {key}) \
-         GROUP BY pix)"
+        "{name} AS (SELECT pix, {mode} AS mode, CAST(best / 64 AS DOUBLE) / total AS share \
+         FROM (SELECT pix, {best} AS best, sum(n) AS total \
+               FROM (SELECT pix, CAST({key} AS BIGINT) AS v, count(*) AS n FROM {from} \
+                     WHERE {filter} AND {key} IS NOT NULL GROUP BY pix, {key}) \
+               GROUP BY pix))"
     )
 }
 
@@ -180,8 +179,16 @@ fn order_ctes(ctx: &BuildContext) -> Vec<String> {
             items = view("order_items")
         ),
         ranks_cte("r_category", &view("order_items"), "category"),
-        format!(
-            "k AS (SELECT kk.pix, kk.distinct_categories, rk.v AS favourite_category, \
+        category_cte(),
+    ]
+}
+
+/// The categories of a person's paid order lines (`k`): how many, the
+/// favourite and its share, and their entropy.
+fn category_cte() -> String {
+    let (best, rank) = folded_best("ki.n", "rk.r", RANK_WEIGHT);
+    format!(
+        "k AS (SELECT kk.pix, kk.distinct_categories, rk.v AS favourite_category, \
              CAST(kk.best / {w} AS DOUBLE) / kk.total AS favourite_category_share, kk.category_entropy \
              FROM (SELECT ki.pix, count(*) AS distinct_categories, {best} AS best, \
                    CAST(sum(ki.n) AS DOUBLE) AS total, \
@@ -190,11 +197,8 @@ fn order_ctes(ctx: &BuildContext) -> Vec<String> {
                      AS category_entropy \
                    FROM ki JOIN r_category rk ON rk.v = ki.category GROUP BY ki.pix) kk \
              JOIN r_category rk ON rk.r = {rank})",
-            w = RANK_WEIGHT,
-            best = ranked_best("ki.n").0,
-            rank = ranked_best("ki.n").1,
-        ),
-    ]
+        w = RANK_WEIGHT,
+    )
 }
 
 /// Stitched sessions (`ev`, `evp`, `s`) and their per-person aggregates (`e`).
