@@ -9,7 +9,6 @@
 //! * personal data is normalised, encrypted and hashed here, before any write,
 //!   and its raw values in quarantine are encrypted too.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow::array::{
@@ -29,6 +28,7 @@ use crate::error::{IngestError, Result};
 use crate::parse::{parse_bool, parse_decimal, parse_id, parse_int_with, parse_timestamp};
 use crate::plan::{OutputColumn, Plan, RecordId, ValueSource};
 use crate::reader::RawBatch;
+use crate::repeats::RepeatCounter;
 
 /// What happened to a quarantined value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +120,7 @@ fn tracks_returns(plan: &Plan) -> bool {
 
 /// A typed column being built for one batch.
 enum Typed {
-    Text(Vec<Option<String>>),
+    Text(StringBuilder),
     Int(Vec<Option<i64>>),
     Float(Vec<Option<f64>>),
     Bool(Vec<Option<bool>>),
@@ -130,7 +130,7 @@ enum Typed {
 impl Typed {
     fn new(ty: ColumnType, n: usize) -> Typed {
         match ty {
-            ColumnType::Id | ColumnType::Text => Typed::Text(Vec::with_capacity(n)),
+            ColumnType::Id | ColumnType::Text => Typed::Text(StringBuilder::with_capacity(n, n * 16)),
             ColumnType::Int => Typed::Int(Vec::with_capacity(n)),
             ColumnType::Decimal => Typed::Float(Vec::with_capacity(n)),
             ColumnType::Bool => Typed::Bool(Vec::with_capacity(n)),
@@ -139,15 +139,26 @@ impl Typed {
     }
     fn push_null(&mut self) {
         match self {
-            Typed::Text(v) => v.push(None),
+            Typed::Text(b) => b.append_null(),
             Typed::Int(v) | Typed::Ts(v) => v.push(None),
             Typed::Float(v) => v.push(None),
             Typed::Bool(v) => v.push(None),
         }
     }
+    /// Appends the values of `other` (of the same type) after this one's.
+    fn append(&mut self, other: Typed) {
+        match (self, other) {
+            (Typed::Text(a), Typed::Text(mut b)) => append_strings(a, b.finish()),
+            (Typed::Int(a), Typed::Int(mut b)) | (Typed::Ts(a), Typed::Ts(mut b)) => a.append(&mut b),
+            (Typed::Float(a), Typed::Float(mut b)) => a.append(&mut b),
+            (Typed::Bool(a), Typed::Bool(mut b)) => a.append(&mut b),
+            // Both sides come from the same column definition.
+            _ => unreachable!("typed chunks of one column differ in type"),
+        }
+    }
     fn into_array(self) -> ArrayRef {
         match self {
-            Typed::Text(v) => Arc::new(StringArray::from(v)),
+            Typed::Text(mut b) => Arc::new(b.finish()),
             Typed::Int(v) => Arc::new(Int64Array::from(v)),
             Typed::Float(v) => {
                 let mut b = Float64Builder::with_capacity(v.len());
@@ -168,6 +179,29 @@ impl Typed {
     }
 }
 
+/// Batches of at least this many rows are converted on several threads.
+const PARALLEL_MIN_ROWS: usize = 8192;
+
+/// A rejection: column, raw value shown in quarantine, reason.
+type Rejection = (String, Option<String>, String);
+
+/// Input and constant columns of (part of) a batch, converted.
+struct Converted {
+    /// Per output column; `None` for derived columns.
+    typed: Vec<Option<Typed>>,
+    /// Keyed hashes per personal-data column.
+    hashes: Vec<Option<StringBuilder>>,
+    /// Per row: why it is rejected, if it is.
+    reject: Vec<Option<Rejection>>,
+    /// Field issues per output column, in row order.
+    issues: Vec<Vec<Issue>>,
+}
+
+/// Appends the values of `more` to `to`.
+fn append_strings(to: &mut StringBuilder, more: StringArray) {
+    to.extend(more.iter());
+}
+
 /// Gates batches for one input. Holds the compiled derived expressions and the
 /// per-input state (repeated record ids).
 pub struct Gate<'a> {
@@ -177,10 +211,11 @@ pub struct Gate<'a> {
     run_id: String,
     input: String,
     derived: Option<Vec<(usize, Arc<dyn PhysicalExpr>)>>,
-    /// Record ids seen so far, to number repeats (`id#2`). A fast seeded hash:
-    /// with SipHash this map cost a tenth of an `order_items` ingest.
-    seen_ids: HashMap<String, u32, foldhash::fast::RandomState>,
+    /// Record ids seen so far, to number repeats (`id#2`).
+    seen_ids: RepeatCounter,
     input_has_pii: bool,
+    /// Threads a large batch is converted on.
+    threads: usize,
 }
 
 impl<'a> Gate<'a> {
@@ -196,8 +231,9 @@ impl<'a> Gate<'a> {
             run_id: run_id.to_string(),
             input: input.to_string(),
             derived: None,
-            seen_ids: HashMap::default(),
+            seen_ids: RepeatCounter::default(),
             input_has_pii,
+            threads: std::thread::available_parallelism().map_or(1, |p| p.get()).min(4),
         }
     }
 
@@ -225,79 +261,13 @@ impl<'a> Gate<'a> {
     pub fn gate(&mut self, raw: &RawBatch) -> Result<Gated> {
         let n = raw.num_rows();
         let plan = self.plan;
-        let mut reject: Vec<Option<(String, Option<String>, String)>> = vec![None; n];
-        let mut issues = Vec::new();
-        let mut typed: Vec<Option<Typed>> = Vec::with_capacity(plan.columns.len());
-        let mut hashes: Vec<Option<Vec<Option<String>>>> = Vec::with_capacity(plan.columns.len());
-        for col in &plan.columns {
-            let raw_col: Option<&StringArray> = match &col.source {
-                ValueSource::Input(name) => raw.names.iter().position(|n| n == name).map(|i| &raw.columns[i]),
-                _ => None,
-            };
-            if let ValueSource::Derived(_) = col.source {
-                typed.push(None);
-                hashes.push(None);
-                continue;
-            }
-            let constant = match &col.source {
-                ValueSource::Constant(c) => Some(c.as_str()),
-                _ => None,
-            };
-            let mut out = Typed::new(if col.pii.is_some() { ColumnType::Text } else { col.ty }, n);
-            let mut hash_out: Option<Vec<Option<String>>> = col.pii.map(|_| Vec::with_capacity(n));
-            for r in 0..n {
-                let value: Option<&str> = match (raw_col, constant) {
-                    (Some(a), _) if !a.is_null(r) => Some(a.value(r)),
-                    (_, Some(c)) => Some(c),
-                    _ => None,
-                };
-                let value = value.filter(|v| !v.trim().is_empty());
-                let Some(v) = value else {
-                    if col.required && reject[r].is_none() {
-                        reject[r] = Some((
-                            col.name.clone(),
-                            None,
-                            format!("required column `{}` is empty", col.name),
-                        ));
-                    }
-                    out.push_null();
-                    if let Some(h) = hash_out.as_mut() {
-                        h.push(None);
-                    }
-                    continue;
-                };
-                match self.convert(col, v, &mut out, hash_out.as_mut()) {
-                    Ok(()) => {}
-                    Err(reason) => {
-                        out.push_null();
-                        if let Some(h) = hash_out.as_mut() {
-                            h.push(None);
-                        }
-                        let shown = if col.pii.is_some() {
-                            self.keys.encrypt(v)
-                        } else {
-                            v.to_string()
-                        };
-                        if col.required {
-                            if reject[r].is_none() {
-                                reject[r] = Some((col.name.clone(), Some(shown), reason));
-                            }
-                        } else {
-                            issues.push(Issue {
-                                line: raw.lines[r],
-                                column: col.name.clone(),
-                                raw_value: Some(shown),
-                                reason,
-                                action: Action::FieldEmptied,
-                                raw_row: None,
-                            });
-                        }
-                    }
-                }
-            }
-            typed.push(Some(out));
-            hashes.push(hash_out);
-        }
+        let Converted {
+            typed,
+            mut hashes,
+            mut reject,
+            issues: column_issues,
+        } = self.convert_all(raw);
+        let mut issues: Vec<Issue> = column_issues.into_iter().flatten().collect();
         // Arrays of the non-derived columns, for derived expressions.
         let mut arrays: Vec<Option<ArrayRef>> = typed.into_iter().map(|t| t.map(Typed::into_array)).collect();
         self.evaluate_derived(&mut arrays, &raw.lines, &mut reject)?;
@@ -344,12 +314,10 @@ impl<'a> Gate<'a> {
                 continue;
             }
             if plan.disambiguate_ids && reject[r].is_none() {
-                if let Some(count) = self.seen_ids.get_mut(id.as_str()) {
-                    *count += 1;
+                let count = self.seen_ids.occurrence(&id);
+                if count > 1 {
                     id.push('#');
                     id.push_str(&count.to_string());
-                } else {
-                    self.seen_ids.insert(id.clone(), 1);
                 }
             }
             record_ids.append_value(&id);
@@ -383,8 +351,11 @@ impl<'a> Gate<'a> {
                 .unwrap_or_else(|| arrow::array::new_null_array(&arrow_type(col.ty), n));
             out_cols.push(arr);
             if col.pii.is_some() {
-                let h = hashes[i].take().unwrap_or_else(|| vec![None; n]);
-                out_cols.push(Arc::new(StringArray::from(h)));
+                let h: ArrayRef = match hashes[i].take() {
+                    Some(mut b) => Arc::new(b.finish()),
+                    None => arrow::array::new_null_array(&DataType::Utf8, n),
+                };
+                out_cols.push(h);
             }
         }
         let mut notes = Vec::new();
@@ -417,13 +388,149 @@ impl<'a> Gate<'a> {
         })
     }
 
+    /// Converts every input and constant column of `raw`, on several threads
+    /// for a large batch: rows are cut into contiguous chunks, each converted
+    /// whole, and joined back in order, so the result (values, rejections,
+    /// the order of issues) is the same as converting the batch in one go.
+    fn convert_all(&self, raw: &RawBatch) -> Converted {
+        let n = raw.num_rows();
+        let parts = if n >= PARALLEL_MIN_ROWS { self.threads } else { 1 };
+        if parts <= 1 {
+            return self.convert_rows(raw, 0, n);
+        }
+        let step = n.div_ceil(parts);
+        let bounds: Vec<(usize, usize)> = (0..parts).map(|k| (k * step, ((k + 1) * step).min(n))).collect();
+        let mut chunks: Vec<Converted> = std::thread::scope(|scope| {
+            let handles: Vec<_> = bounds[1..]
+                .iter()
+                .map(|&(lo, hi)| scope.spawn(move || self.convert_rows(raw, lo, hi)))
+                .collect();
+            let mut out = vec![self.convert_rows(raw, bounds[0].0, bounds[0].1)];
+            for h in handles {
+                match h.join() {
+                    Ok(c) => out.push(c),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                }
+            }
+            out
+        })
+        .into_iter()
+        .collect();
+        let mut all = chunks.remove(0);
+        for c in chunks {
+            for (a, b) in all.typed.iter_mut().zip(c.typed) {
+                if let (Some(a), Some(b)) = (a.as_mut(), b) {
+                    a.append(b);
+                }
+            }
+            for (a, b) in all.hashes.iter_mut().zip(c.hashes) {
+                if let (Some(a), Some(mut b)) = (a.as_mut(), b) {
+                    append_strings(a, b.finish());
+                }
+            }
+            all.reject.extend(c.reject);
+            for (a, mut b) in all.issues.iter_mut().zip(c.issues) {
+                a.append(&mut b);
+            }
+        }
+        all
+    }
+
+    /// Converts rows `lo..hi` of every input and constant column.
+    fn convert_rows(&self, raw: &RawBatch, lo: usize, hi: usize) -> Converted {
+        let plan = self.plan;
+        let m = hi - lo;
+        let mut reject: Vec<Option<Rejection>> = vec![None; m];
+        let mut issues: Vec<Vec<Issue>> = Vec::with_capacity(plan.columns.len());
+        let mut typed: Vec<Option<Typed>> = Vec::with_capacity(plan.columns.len());
+        let mut hashes: Vec<Option<StringBuilder>> = Vec::with_capacity(plan.columns.len());
+        for col in &plan.columns {
+            let raw_col: Option<&StringArray> = match &col.source {
+                ValueSource::Input(name) => raw.names.iter().position(|n| n == name).map(|i| &raw.columns[i]),
+                _ => None,
+            };
+            let mut col_issues = Vec::new();
+            if let ValueSource::Derived(_) = col.source {
+                typed.push(None);
+                hashes.push(None);
+                issues.push(col_issues);
+                continue;
+            }
+            let constant = match &col.source {
+                ValueSource::Constant(c) => Some(c.as_str()),
+                _ => None,
+            };
+            let mut out = Typed::new(if col.pii.is_some() { ColumnType::Text } else { col.ty }, m);
+            let mut hash_out: Option<StringBuilder> = col.pii.map(|_| StringBuilder::with_capacity(m, m * 64));
+            for r in lo..hi {
+                let value: Option<&str> = match (raw_col, constant) {
+                    (Some(a), _) if !a.is_null(r) => Some(a.value(r)),
+                    (_, Some(c)) => Some(c),
+                    _ => None,
+                };
+                let value = value.filter(|v| !v.trim().is_empty());
+                let Some(v) = value else {
+                    if col.required && reject[r - lo].is_none() {
+                        reject[r - lo] = Some((
+                            col.name.clone(),
+                            None,
+                            format!("required column `{}` is empty", col.name),
+                        ));
+                    }
+                    out.push_null();
+                    if let Some(h) = hash_out.as_mut() {
+                        h.append_null();
+                    }
+                    continue;
+                };
+                match self.convert(col, v, &mut out, hash_out.as_mut()) {
+                    Ok(()) => {}
+                    Err(reason) => {
+                        out.push_null();
+                        if let Some(h) = hash_out.as_mut() {
+                            h.append_null();
+                        }
+                        let shown = if col.pii.is_some() {
+                            self.keys.encrypt(v)
+                        } else {
+                            v.to_string()
+                        };
+                        if col.required {
+                            if reject[r - lo].is_none() {
+                                reject[r - lo] = Some((col.name.clone(), Some(shown), reason));
+                            }
+                        } else {
+                            col_issues.push(Issue {
+                                line: raw.lines[r],
+                                column: col.name.clone(),
+                                raw_value: Some(shown),
+                                reason,
+                                action: Action::FieldEmptied,
+                                raw_row: None,
+                            });
+                        }
+                    }
+                }
+            }
+            typed.push(Some(out));
+            hashes.push(hash_out);
+            issues.push(col_issues);
+        }
+        Converted {
+            typed,
+            hashes,
+            reject,
+            issues,
+        }
+    }
+
     /// Converts one non-empty value of `col` and appends it.
     fn convert(
         &self,
         col: &OutputColumn,
         v: &str,
         out: &mut Typed,
-        hash: Option<&mut Vec<Option<String>>>,
+        hash: Option<&mut StringBuilder>,
     ) -> std::result::Result<(), String> {
         let plan = self.plan;
         if let Some(kind) = col.pii {
@@ -434,8 +541,8 @@ impl<'a> Gate<'a> {
                 PiiKind::Other => v.trim().to_string(),
             };
             if let (Typed::Text(t), Some(h)) = (out, hash) {
-                h.push(Some(self.keys.hash(kind.as_str(), &normalized)));
-                t.push(Some(self.keys.encrypt(&normalized)));
+                h.append_value(self.keys.hash(kind.as_str(), &normalized));
+                t.append_value(self.keys.encrypt(&normalized));
             }
             return Ok(());
         }
@@ -454,9 +561,9 @@ impl<'a> Gate<'a> {
                 let s = if col.ty == ColumnType::Id {
                     parse_id(v).map_err(|e| e.to_string())?
                 } else {
-                    v.to_string()
+                    v
                 };
-                t.push(Some(s));
+                t.append_value(s);
             }
             Typed::Int(t) => {
                 let x = parse_int_with(v, &plan.numbers).map_err(|e| e.to_string())?;
@@ -480,7 +587,7 @@ impl<'a> Gate<'a> {
         &mut self,
         arrays: &mut [Option<ArrayRef>],
         lines: &[u64],
-        reject: &mut [Option<(String, Option<String>, String)>],
+        reject: &mut [Option<Rejection>],
     ) -> Result<()> {
         let n = lines.len();
         let plan = self.plan;
@@ -613,4 +720,121 @@ fn stored_column(out_cols: &[ArrayRef], plan: &Plan, name: &str) -> Option<Array
         pos += if c.pii.is_some() { 2 } else { 1 };
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use huaxiang_core::config::Mapping;
+    use huaxiang_core::schema::table_or_err;
+
+    /// A customers batch with problems spread over every chunk: emptied
+    /// fields, rejected rows, repeats of constant and personal values.
+    fn batch(n: usize) -> RawBatch {
+        let names = ["customer_id", "name", "phone", "email", "birth_year", "signup_time"];
+        let mut cols: Vec<Vec<Option<String>>> = vec![Vec::new(); names.len()];
+        for r in 0..n {
+            let id = if r % 997 == 5 { None } else { Some(format!("C{r}")) };
+            let phone = if r % 13 == 0 {
+                "12345".to_string()
+            } else {
+                format!("138{:08}", r)
+            };
+            let email = if r % 101 == 7 {
+                "not-an-email".to_string()
+            } else {
+                format!("u{r}@example.com")
+            };
+            let year = if r % 89 == 3 {
+                "1700".to_string()
+            } else {
+                (1950 + r % 60).to_string()
+            };
+            let signup = if r % 331 == 9 {
+                "yesterday".to_string()
+            } else {
+                "2024-03-01 10:00:00".to_string()
+            };
+            for (c, v) in cols.iter_mut().zip([
+                id,
+                Some(format!(" 张{r} ")),
+                Some(phone),
+                Some(email),
+                Some(year),
+                Some(signup),
+            ]) {
+                c.push(v);
+            }
+        }
+        RawBatch {
+            names: names.iter().map(|s| s.to_string()).collect(),
+            lines: (0..n as u64).map(|r| r + 2).collect(),
+            columns: cols.into_iter().map(StringArray::from).collect(),
+        }
+    }
+
+    fn issue_key(i: &Issue) -> (u64, String, bool, String, Action) {
+        (
+            i.line,
+            i.column.clone(),
+            i.raw_value.is_some(),
+            i.reason.clone(),
+            i.action,
+        )
+    }
+
+    #[test]
+    fn chunked_conversion_equals_one_pass() {
+        let table = table_or_err("customers").expect("customers table");
+        let raw = batch(3 * PARALLEL_MIN_ROWS + 17);
+        let plan = crate::plan::resolve(
+            &table,
+            &Mapping::default(),
+            &raw.names,
+            "t.csv",
+            chrono_tz::Asia::Shanghai,
+        )
+        .expect("plan");
+        let keys = Keys::from_master(&[7u8; huaxiang_pii::MASTER_KEY_LEN]);
+        let mut one = Gate::new(&plan, &keys, "s", "run", "t.csv");
+        one.threads = 1;
+        let mut many = Gate::new(&plan, &keys, "s", "run", "t.csv");
+        many.threads = 3;
+        let a = one.gate(&raw).expect("gate, one thread");
+        let b = many.gate(&raw).expect("gate, three threads");
+        assert!(a.rejected > 0 && !a.issues.is_empty());
+        assert_eq!(a.rejected, b.rejected);
+        assert_eq!(a.notes, b.notes);
+        assert_eq!(a.batch.num_rows(), b.batch.num_rows());
+        assert_eq!(
+            a.issues.iter().map(issue_key).collect::<Vec<_>>(),
+            b.issues.iter().map(issue_key).collect::<Vec<_>>()
+        );
+        // Ciphertexts differ by nonce; every other column is equal, hashes included.
+        for (f, (x, y)) in a
+            .batch
+            .schema()
+            .fields()
+            .iter()
+            .zip(a.batch.columns().iter().zip(b.batch.columns()))
+        {
+            if ["name", "phone", "email"].contains(&f.name().as_str()) {
+                assert_eq!(x.null_count(), y.null_count(), "{}", f.name());
+                for r in 0..x.len() {
+                    let (p, q) = (
+                        x.as_any().downcast_ref::<StringArray>().expect("text"),
+                        y.as_any().downcast_ref::<StringArray>().expect("text"),
+                    );
+                    if !p.is_null(r) {
+                        assert_eq!(
+                            keys.decrypt(p.value(r)).expect("decrypt"),
+                            keys.decrypt(q.value(r)).expect("decrypt")
+                        );
+                    }
+                }
+            } else {
+                assert_eq!(x.as_ref(), y.as_ref(), "column {}", f.name());
+            }
+        }
+    }
 }

@@ -29,6 +29,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod quarantine;
 pub mod reader;
+pub mod repeats;
 pub mod run;
 
 pub use error::{IngestError, Result};

@@ -744,7 +744,7 @@ pub fn parse_bool(s: &str) -> Result<bool, ParseError> {
 /// (`1.7850e4`, `1.23E+11`, `1E+11`) is rejected: the digits a spreadsheet
 /// dropped cannot be recovered. Codes like `3E10` stay as they are. Anything
 /// else is kept exactly.
-pub fn parse_id(s: &str) -> Result<String, ParseError> {
+pub fn parse_id(s: &str) -> Result<&str, ParseError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(ParseError::Empty { expected: "an id" });
@@ -759,10 +759,10 @@ pub fn parse_id(s: &str) -> Result<String, ParseError> {
             && !frac.is_empty()
             && frac.bytes().all(|c| c == b'0')
         {
-            return Ok(int.to_string());
+            return Ok(int);
         }
     }
-    Ok(t.to_string())
+    Ok(t)
 }
 
 /// `[+-]? digits ('.' digits)? [eE] [+-]? digits`, with either a decimal point

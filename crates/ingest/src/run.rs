@@ -167,11 +167,47 @@ struct Sink<'a> {
     main: Appender,
     quarantine: Appender,
     deriver: Option<OrderDeriver>,
-    origin: Origin<'a>,
+    run_id: &'a str,
+    req: &'a IngestRequest,
+    /// The input, as quarantine rows name it.
+    file: String,
     totals: Totals,
 }
 
-impl Sink<'_> {
+impl<'a> Sink<'a> {
+    /// Opens (or creates) the input's table and the quarantine, side by side.
+    async fn open(
+        ws: &Workspace,
+        req: &'a IngestRequest,
+        plan: &Plan,
+        run_id: &'a str,
+        label: &str,
+    ) -> Result<Sink<'a>> {
+        let tables = ws.tables();
+        let (main, quarantine) = tokio::try_join!(
+            tables.appender(&req.table, stored_schema(plan)),
+            tables.appender(quarantine::TABLE, quarantine::schema())
+        )?;
+        Ok(Sink {
+            main,
+            quarantine,
+            deriver: plan.derive_orders.then(OrderDeriver::default),
+            run_id,
+            req,
+            file: label.to_string(),
+            totals: Totals::default(),
+        })
+    }
+
+    fn origin(&self) -> Origin<'_> {
+        Origin {
+            run_id: self.run_id,
+            table: &self.req.table,
+            source: &self.req.source,
+            file: &self.file,
+        }
+    }
+
     /// Counts a step and writes its rows and issues.
     async fn absorb(&mut self, step: Step) -> Result<()> {
         let t = &mut self.totals;
@@ -191,11 +227,15 @@ impl Sink<'_> {
                 d.add(&gated.batch);
             }
             if !issues.is_empty() {
-                self.quarantine.write(quarantine::batch(&self.origin, &issues)?).await?;
+                self.quarantine
+                    .write(quarantine::batch(&self.origin(), &issues)?)
+                    .await?;
             }
             self.main.write(gated.batch).await?;
         } else if !issues.is_empty() {
-            self.quarantine.write(quarantine::batch(&self.origin, &issues)?).await?;
+            self.quarantine
+                .write(quarantine::batch(&self.origin(), &issues)?)
+                .await?;
         }
         Ok(())
     }
@@ -214,13 +254,14 @@ async fn ingest_one(
 ) -> Result<InputReport> {
     let tables = ws.tables();
     let started = chrono::Utc::now().timestamp_micros();
+    tracing::debug!(input = ?input_label(input), "start");
     // A file is hashed on one thread while another starts reading and gating
     // it; a database's content is hashed as it is read.
     enum Source {
         File(tokio::sync::mpsc::Receiver<Result<Step>>, String),
-        Db(DbReader, Sha256),
+        Db(DbReader, Sha256, Box<Plan>),
     }
-    let (label, plan, mut source) = match input {
+    let (label, mut sink, mut source) = match input {
         Input::File(path) => {
             let label = path.display().to_string();
             let hashing = {
@@ -240,39 +281,31 @@ async fn ingest_one(
                 input: label.clone(),
             };
             let steps = pipeline::spawn(reader, plan.clone(), keys.clone(), labels)?;
-            let hash = hashing
-                .await
-                .map_err(|e| IngestError::Thread(format!("hashing {label}: {e}")))??;
-            if tables
-                .committed(&req.table, &app_id(&req.source, &req.table, &hash))
-                .await?
-            {
+            // The tables open while the file is hashed. A table that does not
+            // exist yet is created here, which is harmless when the input
+            // turns out to be ingested already: then the table existed.
+            let hashed = async {
+                hashing
+                    .await
+                    .map_err(|e| IngestError::Thread(format!("hashing {label}: {e}")))?
+            };
+            let (hash, mut sink) = tokio::try_join!(hashed, Sink::open(ws, req, &plan, run_id, &label))?;
+            tracing::debug!(input = %label, "content hashed, tables open");
+            if sink.main.committed(&app_id(&req.source, &req.table, &hash)).await? {
                 // Dropping the steps stops the reader thread.
                 return Ok(skipped(label, req, hash));
             }
             progress.start(&label, total_bytes);
-            (label, plan, Source::File(steps, hash))
+            (label, sink, Source::File(steps, hash))
         }
         Input::Db(src) => {
             let r = DbReader::open(src, req.batch_rows.max(1)).await?;
             let label = r.location();
             let plan: Plan = plan::resolve(table, &req.mapping, r.names(), &label, tz)?;
+            let sink = Sink::open(ws, req, &plan, run_id, &label).await?;
             progress.start(&label, None);
-            (label, plan, Source::Db(r, Sha256::new()))
+            (label, sink, Source::Db(r, Sha256::new(), Box::new(plan)))
         }
-    };
-    let schema = stored_schema(&plan);
-    let mut sink = Sink {
-        main: tables.appender(&req.table, schema.clone()).await?,
-        quarantine: tables.appender(quarantine::TABLE, quarantine::schema()).await?,
-        deriver: plan.derive_orders.then(OrderDeriver::default),
-        origin: Origin {
-            run_id,
-            table: &req.table,
-            source: &req.source,
-            file: &label,
-        },
-        totals: Totals::default(),
     };
     let hash = match &mut source {
         Source::File(steps, hash) => {
@@ -284,8 +317,8 @@ async fn ingest_one(
             }
             hash.clone()
         }
-        Source::Db(reader, content) => {
-            let mut gate = Gate::new(&plan, keys, &req.source, run_id, &label);
+        Source::Db(reader, content, plan) => {
+            let mut gate = Gate::new(plan, keys, &req.source, run_id, &label);
             while let Some(raw) = reader.next_batch().await? {
                 hash_batch(content, &raw);
                 let gated = gate.gate(&raw)?;
@@ -302,21 +335,22 @@ async fn ingest_one(
         }
     };
     progress.finish(&label);
+    tracing::debug!(input = %label, "input read");
     let app = app_id(&req.source, &req.table, &hash);
-    if tables.committed(&req.table, &app).await? {
+    if sink.main.committed(&app).await? {
         // Identical content was ingested before (or by a concurrent run): commit nothing.
         return Ok(skipped(label, req, hash));
     }
     let meta = commit_meta(run_id, &label, &hash);
     let Sink {
         main,
-        quarantine: quarantine_app,
+        quarantine: mut quarantine_app,
         deriver,
         totals,
         ..
     } = sink;
     // Secondary tables first: each is skipped if a crashed run already committed it.
-    if !tables.committed(quarantine::TABLE, &app).await? {
+    if !quarantine_app.committed(&app).await? {
         quarantine_app.commit(&app, meta.clone()).await?;
     }
     let mut derived_orders = 0;
@@ -330,7 +364,9 @@ async fn ingest_one(
             oapp.commit(&app, meta.clone()).await?;
         }
     }
+    tracing::debug!(input = %label, "secondary tables committed");
     main.commit(&app, meta.clone()).await?;
+    tracing::debug!(input = %label, "committed");
     let report = InputReport {
         input: label,
         table: req.table.clone(),
@@ -345,7 +381,16 @@ async fn ingest_one(
         content_sha256: hash,
     };
     record_run(ws, run_id, &report, started, &app).await?;
+    tracing::debug!(input = %report.input, "run recorded");
     Ok(report)
+}
+
+/// How an input is named in debug logs before it is opened.
+fn input_label(input: &Input) -> String {
+    match input {
+        Input::File(p) => p.display().to_string(),
+        Input::Db(_) => "database query".to_string(),
+    }
 }
 
 fn app_id(source: &str, table: &str, hash: &str) -> String {

@@ -115,7 +115,7 @@ impl Tables {
 
     /// Starts a streaming append to table `name` (created with `schema` when missing).
     pub async fn appender(&self, name: &str, schema: SchemaRef) -> Result<Appender> {
-        let props = writer_properties(&schema);
+        let props = writer_properties(name, &schema);
         let table = self.ensure(name, schema).await?;
         let writer = RecordBatchWriter::for_table(&table)
             .map_err(delta(name))?
@@ -138,7 +138,7 @@ impl Tables {
         metadata: serde_json::Map<String, serde_json::Value>,
     ) -> Result<u64> {
         let table = self.ensure(name, schema.clone()).await?;
-        let props = writer_properties(&schema);
+        let props = writer_properties(name, &schema);
         let batches = if batches.is_empty() {
             vec![RecordBatch::new_empty(schema)]
         } else {
@@ -175,16 +175,21 @@ impl Tables {
 /// Rows per Parquet row group: a writer holds one row group in memory.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
 
-/// Parquet settings of every table: Snappy, row groups of [`ROW_GROUP_ROWS`],
+/// Parquet settings of table `table`: Snappy, row groups of [`ROW_GROUP_ROWS`],
 /// and no dictionary for columns whose values hardly repeat: floating-point
-/// columns, record ids and line numbers, keyed hashes (`*_hash`) and the
-/// encrypted values beside them. A dictionary there only costs a hash of
+/// columns, record ids and line numbers, a canonical table's one-column key
+/// (`event_id`, `customer_id` of `customers`, …), keyed hashes (`*_hash`) and
+/// the encrypted values beside them. A dictionary there only costs a hash of
 /// every value before the writer falls back to plain pages. Hashes and
 /// ciphertexts are stored uncompressed.
-fn writer_properties(schema: &SchemaRef) -> deltalake::parquet::file::properties::WriterProperties {
+fn writer_properties(table: &str, schema: &SchemaRef) -> deltalake::parquet::file::properties::WriterProperties {
     use arrow::datatypes::DataType;
     use deltalake::parquet::schema::types::ColumnPath;
     let names: std::collections::HashSet<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    let key = match huaxiang_core::schema::table(table).map(|t| t.key) {
+        Some([one]) => Some(*one),
+        _ => None,
+    };
     let mut props = deltalake::parquet::file::properties::WriterProperties::builder()
         .set_compression(deltalake::parquet::basic::Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROW_GROUP_ROWS));
@@ -193,7 +198,7 @@ fn writer_properties(schema: &SchemaRef) -> deltalake::parquet::file::properties
         // Keyed hashes and ciphertexts are random digits: Snappy finds nothing to
         // shorten in them and only costs a pass over every byte.
         let random = name.ends_with("_hash") || names.contains(format!("{name}_hash").as_str());
-        let unique = random || matches!(name, "record_id" | "_line");
+        let unique = random || matches!(name, "record_id" | "_line") || key == Some(name);
         if unique || matches!(f.data_type(), DataType::Float64 | DataType::Float32) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
         }
@@ -232,6 +237,20 @@ impl Appender {
     /// Rows written so far.
     pub fn rows(&self) -> u64 {
         self.rows
+    }
+
+    /// Whether an application transaction `app_id` is committed to the table,
+    /// as of its latest version (the appender's view is brought up to date).
+    pub async fn committed(&mut self, app_id: &str) -> Result<bool> {
+        self.table.update_incremental(None).await.map_err(delta(&self.name))?;
+        let v = self
+            .table
+            .snapshot()
+            .map_err(delta(&self.name))?
+            .transaction_version(self.table.log_store().as_ref(), app_id)
+            .await
+            .map_err(delta(&self.name))?;
+        Ok(v.is_some())
     }
 
     /// Commits everything written, with the idempotency key `app_id` and metadata.
