@@ -162,8 +162,12 @@ pub async fn materialise(ctx: &SessionContext, name: &str, sql: &str, what: &str
 pub async fn register_persons(ctx: &SessionContext) -> Result<bool> {
     let what = "persons of record ids";
     materialise(ctx, persons::INDEX_TABLE, &persons::index_table_sql(), what).await?;
-    materialise(ctx, persons::UNIQUE_TABLE, &persons::unique_table_sql(), what).await?;
-    let ambiguous = materialise(ctx, persons::AMBIGUOUS_TABLE, &persons::ambiguous_table_sql(), what).await?;
+    // Both read the index; each alone leaves a core idle in its small steps.
+    let (unique, ambiguous) = (persons::unique_table_sql(), persons::ambiguous_table_sql());
+    let (_, ambiguous) = tokio::try_join!(
+        materialise(ctx, persons::UNIQUE_TABLE, &unique, what),
+        materialise(ctx, persons::AMBIGUOUS_TABLE, &ambiguous, what)
+    )?;
     Ok(ambiguous > 0)
 }
 

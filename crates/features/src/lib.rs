@@ -205,14 +205,23 @@ async fn plan_all(
         .map_err(step("person orders"))?;
     if materialise {
         let attrs = spawn("person attributes", {
-            let (sctx, sql) = (sctx.clone(), plan::attrs_sql(ctx));
-            async move { inputs::materialise(&sctx, plan::ATTRS, &sql, "person attributes").await }
+            let (sctx, accounts, attrs) = (sctx.clone(), plan::accounts_sql(ctx), plan::attrs_sql(ctx));
+            async move {
+                inputs::materialise(&sctx, plan::ACCOUNTS, &accounts, "person attributes").await?;
+                inputs::materialise(&sctx, plan::ATTRS, &attrs, "person attributes").await
+            }
         });
         let orders = orders.cache().await.map_err(step("person orders"))?;
         sctx.register_table(plan::ORDERS, orders.into_view())
             .map_err(step("person orders"))?;
         attrs.await?;
     } else {
+        let accounts = sctx
+            .sql(&plan::accounts_sql(ctx))
+            .await
+            .map_err(step("person attributes"))?;
+        sctx.register_table(plan::ACCOUNTS, accounts.into_view())
+            .map_err(step("person attributes"))?;
         let attributes = sctx
             .sql(&plan::attrs_sql(ctx))
             .await

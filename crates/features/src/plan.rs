@@ -24,14 +24,18 @@ use crate::dynamic::Dynamic;
 use crate::inputs::{instant, view};
 use crate::persons::{INDEX_TABLE, person_of_tables};
 
-/// The person attributes with the person's number, the rows [`ATTRS`] holds.
-pub fn attrs_sql(ctx: &BuildContext) -> String {
-    format!(
-        "SELECT a.*, i.pix FROM ({}) a JOIN {INDEX_TABLE} i ON i.person_id = a.person_id",
-        crate::attributes::sql(ctx)
-    )
+/// The accounts of persons, numbered (the rows [`ACCOUNTS`] holds).
+pub fn accounts_sql(ctx: &BuildContext) -> String {
+    crate::attributes::accounts_sql(ctx, INDEX_TABLE)
 }
 
+/// The person attributes with the person's number, the rows [`ATTRS`] holds.
+pub fn attrs_sql(ctx: &BuildContext) -> String {
+    crate::attributes::sql(ctx, ACCOUNTS)
+}
+
+/// The accounts of persons with their global order, registered before [`ATTRS`].
+pub const ACCOUNTS: &str = "hx_accounts";
 /// The materialised person-mapped orders.
 pub const ORDERS: &str = "hx_o";
 /// The person attributes with `pix`, registered before the features query runs.
@@ -273,17 +277,16 @@ fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<S
     let cutoff = instant(ctx.cutoff_micros());
     let (tj, tp) = person_of_tables("tk", ambiguous);
     let (xj, xp) = person_of_tables("tc", ambiguous);
-    let per_channel: String = dynamic
-        .touch_channels
-        .iter()
-        .map(|n| {
-            format!(
-                ", count(*) FILTER (WHERE tc.channel = {}) AS {}",
-                lit(&n.value),
-                ident(&n.column)
-            )
-        })
-        .collect();
+    let mut per_channel = String::new();
+    let mut channel_sums = String::new();
+    for n in &dynamic.touch_channels {
+        let col = ident(&n.column);
+        per_channel.push_str(&format!(
+            ", count(*) FILTER (WHERE tc.channel = {}) AS {col}",
+            lit(&n.value)
+        ));
+        channel_sums.push_str(&format!(", sum(tc.{col}) AS {col}"));
+    }
     vec![
         format!(
             "t AS (SELECT {tp} AS pix, count(*) AS ticket_count, \
@@ -293,10 +296,17 @@ fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<S
              FROM {tickets} tk {tj} WHERE tk.created_at < {cutoff} AND {tp} IS NOT NULL GROUP BY {tp})",
             tickets = view("tickets")
         ),
+        // Counted per customer record first: the person join then reads one
+        // row per record instead of one per touch.
         format!(
-            "x AS (SELECT {xp} AS pix, count(*) AS touch_count{per_channel} \
-             FROM {touches} tc {xj} WHERE tc.touch_time < {cutoff} AND {xp} IS NOT NULL GROUP BY {xp})",
+            "xc AS (SELECT tc.source, tc.customer_id, count(*) AS touch_count{per_channel} \
+             FROM {touches} tc WHERE tc.touch_time < {cutoff} AND tc.customer_id IS NOT NULL \
+             GROUP BY tc.source, tc.customer_id)",
             touches = view("touches")
+        ),
+        format!(
+            "x AS (SELECT {xp} AS pix, sum(tc.touch_count) AS touch_count{channel_sums} \
+             FROM xc tc {xj} WHERE {xp} IS NOT NULL GROUP BY {xp})"
         ),
     ]
 }
