@@ -157,6 +157,14 @@ pub async fn materialise(ctx: &SessionContext, name: &str, sql: &str, what: &str
     Ok(rows)
 }
 
+/// Registers the result of `sql` as view `name`, computed where it is read
+/// (the check of a configuration, which computes nothing).
+pub async fn register_view(ctx: &SessionContext, name: &str, sql: &str, what: &str) -> Result<()> {
+    let df = ctx.sql(sql).await.map_err(step(what))?;
+    ctx.register_table(name, df.into_view()).map_err(step(what))?;
+    Ok(())
+}
+
 /// Materialises the person tables of [`crate::persons`] from `identity_links`;
 /// returns whether some record id maps to several persons.
 pub async fn register_persons(ctx: &SessionContext) -> Result<bool> {

@@ -4,7 +4,9 @@
 //! value, and encode the accepted rows as Parquet. Done one after the other
 //! they use one core; here a reader thread parses and gates while the
 //! caller encodes and appends the previous batches, so both cores work on a
-//! large file. The channel between them holds a few batches, so memory stays
+//! large file. Gating a large batch itself runs on all cores, in row chunks
+//! joined back in order ([`Gate::gate`]); only the numbering of repeated ids
+//! stays sequential. The channel between them holds a few batches, so memory stays
 //! bounded by the batch size whatever the file size.
 //!
 //! Each [`Step`] carries, besides the gated batch, the rows the reader could
