@@ -22,8 +22,8 @@ build-local integer keys ([`persons`]) so millions of rows group and join on
 integers; events are counted per session and customer, and touches per
 customer record, before the person join (a sixth of the events reach it);
 the earliest account of each person is the minimum of one global order of
-the accounts rather than a window per person ([`attributes`]); small build sides are broadcast instead of
-repartitioning both inputs; the per-person aggregates run as separate queries
+the accounts rather than a window per person ([`attributes`]); small build
+sides are broadcast instead of repartitioning both inputs; the per-person aggregates run as separate queries
 side by side, so both cores stay busy through each one's single-threaded
 steps; and the spread of purchase intervals is an aggregate ([`gaps`])
 instead of a window partitioned by a hundred thousand persons. The values

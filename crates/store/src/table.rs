@@ -104,13 +104,7 @@ impl Tables {
         let Some(table) = self.open(name).await? else {
             return Ok(false);
         };
-        let v = table
-            .snapshot()
-            .map_err(delta(name))?
-            .transaction_version(table.log_store().as_ref(), app_id)
-            .await
-            .map_err(delta(name))?;
-        Ok(v.is_some())
+        has_transaction(&table, name, app_id).await
     }
 
     /// Starts a streaming append to table `name` (created with `schema` when missing).
@@ -243,14 +237,7 @@ impl Appender {
     /// as of its latest version (the appender's view is brought up to date).
     pub async fn committed(&mut self, app_id: &str) -> Result<bool> {
         self.table.update_incremental(None).await.map_err(delta(&self.name))?;
-        let v = self
-            .table
-            .snapshot()
-            .map_err(delta(&self.name))?
-            .transaction_version(self.table.log_store().as_ref(), app_id)
-            .await
-            .map_err(delta(&self.name))?;
-        Ok(v.is_some())
+        has_transaction(&self.table, &self.name, app_id).await
     }
 
     /// Commits everything written, with the idempotency key `app_id` and metadata.
@@ -265,6 +252,17 @@ impl Appender {
             .map_err(delta(&self.name))?;
         Ok(version)
     }
+}
+
+/// Whether the loaded state of `table` (named `name`) holds application transaction `app_id`.
+async fn has_transaction(table: &DeltaTable, name: &str, app_id: &str) -> Result<bool> {
+    let v = table
+        .snapshot()
+        .map_err(delta(name))?
+        .transaction_version(table.log_store().as_ref(), app_id)
+        .await
+        .map_err(delta(name))?;
+    Ok(v.is_some())
 }
 
 fn is_delta_table(dir: &Path) -> bool {
