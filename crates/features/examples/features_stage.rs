@@ -18,6 +18,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (Some(dir), Some(day)) = (args.next(), args.next()) else {
         return Err("usage: features_stage WORKSPACE YYYY-MM-DD [RUNS]".into());
     };
+    // `HUAXIANG_LOG=huaxiang_features=debug` times every materialised table.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_env("HUAXIANG_LOG"))
+        .with_writer(std::io::stderr)
+        .init();
     let runs: usize = args.next().map(|r| r.parse()).transpose()?.unwrap_or(1);
     let ws = huaxiang_store::Workspace::open(std::path::Path::new(&dir))?;
     let as_of = chrono::NaiveDate::parse_from_str(&day, "%Y-%m-%d")?;

@@ -111,19 +111,32 @@ async fn values(ctx: &SessionContext, table: &str, column: &str, time: &str, cut
     Ok(out)
 }
 
-/// Reads the event types and touch channels present before the cutoff.
-pub async fn discover(ctx: &SessionContext, build: &BuildContext) -> Result<Dynamic> {
+/// The named event types present before the cutoff, and the omitted ones.
+pub async fn event_types(ctx: &SessionContext, build: &BuildContext) -> Result<(Vec<Named>, Vec<String>)> {
     let cutoff = instant(build.cutoff_micros());
     let types = values(ctx, "events", "event_type", "event_time", &cutoff).await?;
+    Ok(name_values(DAYS_SINCE_PREFIX, &types))
+}
+
+/// The named touch channels present before the cutoff, and the omitted ones.
+pub async fn touch_channels(ctx: &SessionContext, build: &BuildContext) -> Result<(Vec<Named>, Vec<String>)> {
+    let cutoff = instant(build.cutoff_micros());
     let channels = values(ctx, "touches", "channel", "touch_time", &cutoff).await?;
-    let (event_types, mut omitted) = name_values(DAYS_SINCE_PREFIX, &types);
-    let (touch_channels, more) = name_values(TOUCHES_PREFIX, &channels);
-    omitted.extend(more);
-    Ok(Dynamic {
-        event_types,
-        touch_channels,
-        omitted,
-    })
+    Ok(name_values(TOUCHES_PREFIX, &channels))
+}
+
+impl Dynamic {
+    /// The columns of both families, from [`event_types`] and [`touch_channels`].
+    pub fn new(events: (Vec<Named>, Vec<String>), touches: (Vec<Named>, Vec<String>)) -> Self {
+        let (event_types, mut omitted) = events;
+        let (touch_channels, more) = touches;
+        omitted.extend(more);
+        Dynamic {
+            event_types,
+            touch_channels,
+            omitted,
+        }
+    }
 }
 
 #[cfg(test)]

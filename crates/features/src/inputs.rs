@@ -49,11 +49,14 @@ pub const INPUTS: [(&str, &[&str]); 6] = [
 ];
 
 /// Tables whose strings the views pass on as the scan gives them (string
-/// views). The plans group these rows before any join ([`crate::plan`]), and
-/// grouping compares views faster than plain strings, without copying every
-/// string of millions of rows into a plain array first; the grouped output
-/// owns its values, so no later join keeps the scan buffers alive.
-const KEEP_VIEWS: [&str; 1] = ["events"];
+/// views). The plans group these rows ([`crate::plan`]) before anything of
+/// them is kept, at most after one join: grouping and joining compare views
+/// faster than plain strings, without copying every string of millions of
+/// rows into a plain array first, and the grouped output owns its values, so
+/// no materialised table keeps the scan buffers alive. The rows of `orders`
+/// and `customers` are kept (the person-mapped orders, the accounts), so
+/// those views give plain strings.
+const KEEP_VIEWS: [&str; 4] = ["events", "touches", "order_items", "tickets"];
 
 /// An instant (UTC microseconds) as an SQL expression that compares
 /// correctly with the zoned timestamps of the views.
@@ -146,6 +149,7 @@ pub async fn register(ctx: &SessionContext) -> Result<()> {
 /// Runs `sql` once and registers its result as the memory table `name`
 /// (replacing any table of that name); returns its row count.
 pub async fn materialise(ctx: &SessionContext, name: &str, sql: &str, what: &str) -> Result<usize> {
+    let start = std::time::Instant::now();
     let df = ctx.sql(sql).await.map_err(step(what))?;
     let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
     let parts = df.collect_partitioned().await.map_err(step(what))?;
@@ -154,6 +158,12 @@ pub async fn materialise(ctx: &SessionContext, name: &str, sql: &str, what: &str
     ctx.deregister_table(name).map_err(step(what))?;
     ctx.register_table(name, std::sync::Arc::new(table))
         .map_err(step(what))?;
+    tracing::debug!(
+        table = name,
+        rows,
+        seconds = start.elapsed().as_secs_f64(),
+        "materialised"
+    );
     Ok(rows)
 }
 
@@ -186,11 +196,17 @@ mod tests {
     #[test]
     fn missing_tables_and_columns_read_as_nulls() {
         let present = vec!["source".to_string(), "record_id".to_string(), "order_id".to_string()];
-        let sql = view_sql("order_items", &["order_id", "category"], Some(&present));
+        let sql = view_sql("orders", &["order_id", "channel"], Some(&present));
         assert_eq!(
             sql,
             "SELECT CAST(\"source\" AS VARCHAR) AS \"source\", CAST(\"record_id\" AS VARCHAR) AS \"record_id\", \
-             CAST(\"order_id\" AS VARCHAR) AS \"order_id\", CAST(NULL AS VARCHAR) AS \"category\" FROM \"order_items\""
+             CAST(\"order_id\" AS VARCHAR) AS \"order_id\", CAST(NULL AS VARCHAR) AS \"channel\" FROM \"orders\""
+        );
+        // Tables grouped before any join keep the scan's string views.
+        let kept = view_sql("order_items", &["order_id", "category"], Some(&present));
+        assert!(
+            kept.starts_with("SELECT \"source\", \"record_id\", \"order_id\", CAST(NULL AS VARCHAR)"),
+            "{kept}"
         );
         let none = view_sql("tickets", &["created_at", "rating"], None);
         assert!(none.contains("Timestamp(µs, \\\"UTC\\\")") || none.contains("Timestamp(µs, \"UTC\")"));

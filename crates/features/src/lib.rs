@@ -180,6 +180,16 @@ fn spawn<T: Send + 'static>(
     }
 }
 
+/// Registers the result of `sql` as table `name`: computed now when
+/// `materialise`, else a view.
+async fn prepare(sctx: &SessionContext, name: &str, sql: &str, what: &str, materialise: bool) -> Result<()> {
+    if materialise {
+        inputs::materialise(sctx, name, sql, what).await.map(|_| ())
+    } else {
+        inputs::register_view(sctx, name, sql, what).await
+    }
+}
+
 /// Registers the inputs and plans both tables. With `materialise` (a build),
 /// the attributes and the mapped orders are computed once and registered as
 /// memory tables, and the features are planned over them; without, over
@@ -193,12 +203,27 @@ async fn plan_all(
     tune(sctx);
     sctx.register_udaf(gaps::udaf());
     inputs::register(sctx).await?;
-    // The list of event types and channels scans the events while the person
-    // tables, the attributes and the orders are computed: each of these small
-    // plans leaves a core idle in its single-partition steps.
-    let discovery = spawn("event types and channels", {
+    // The events per session and the touches per record need no person: each
+    // is computed (after the list of its event types or channels) while the
+    // person tables, the attributes and the orders are made, whose small
+    // plans leave a core idle in their single-partition steps.
+    let events = spawn("events per session", {
         let (sctx, ctx) = (sctx.clone(), ctx.clone());
-        async move { dynamic::discover(&sctx, &ctx).await }
+        async move {
+            let types = dynamic::event_types(&sctx, &ctx).await?;
+            let sql = plan::session_parts_sql(&ctx, &types.0);
+            prepare(&sctx, plan::SESSION_PARTS, &sql, "events per session", materialise).await?;
+            Ok(types)
+        }
+    });
+    let touches = spawn("touches per record", {
+        let (sctx, ctx) = (sctx.clone(), ctx.clone());
+        async move {
+            let channels = dynamic::touch_channels(&sctx, &ctx).await?;
+            let sql = plan::touch_counts_sql(&ctx, &channels.0);
+            prepare(&sctx, plan::TOUCH_COUNTS, &sql, "touches per record", materialise).await?;
+            Ok(channels)
+        }
     });
     let ambiguous = inputs::register_persons(sctx).await?;
     let orders = sctx
@@ -213,7 +238,13 @@ async fn plan_all(
                 inputs::materialise(&sctx, plan::ATTRS, &attrs, "person attributes").await
             }
         });
+        let t = Instant::now();
         let orders = orders.cache().await.map_err(step("person orders"))?;
+        tracing::debug!(
+            table = plan::ORDERS,
+            seconds = t.elapsed().as_secs_f64(),
+            "materialised"
+        );
         sctx.register_table(plan::ORDERS, orders.into_view())
             .map_err(step("person orders"))?;
         attrs.await?;
@@ -223,7 +254,8 @@ async fn plan_all(
         sctx.register_table(plan::ORDERS, orders.into_view())
             .map_err(step("person orders"))?;
     }
-    let dynamic = discovery.await?;
+    let (events, touches) = tokio::try_join!(events, touches)?;
+    let dynamic = dynamic::Dynamic::new(events, touches);
     if materialise {
         let mut parts = Vec::new();
         for (name, sql) in plan::aggregate_queries(ctx, &dynamic, ambiguous) {

@@ -20,7 +20,7 @@
 use huaxiang_core::build::BuildContext;
 
 use crate::catalog::{self, FeatureDef, SCOPE_ATTRIBUTES};
-use crate::dynamic::Dynamic;
+use crate::dynamic::{Dynamic, Named};
 use crate::inputs::{instant, view};
 use crate::persons::{INDEX_TABLE, person_of_tables};
 
@@ -40,6 +40,10 @@ pub const ACCOUNTS: &str = "hx_accounts";
 pub const ORDERS: &str = "hx_o";
 /// The person attributes with `pix`, registered before the features query runs.
 pub const ATTRS: &str = "hx_attrs";
+/// The events per `(source, session, customer id)` ([`session_parts_sql`]).
+pub const SESSION_PARTS: &str = "hx_ev";
+/// The touches per customer record ([`touch_counts_sql`]).
+pub const TOUCH_COUNTS: &str = "hx_xc";
 
 /// Microseconds in a day.
 const DAY_US: i64 = 86_400_000_000;
@@ -205,47 +209,58 @@ fn category_cte() -> String {
     )
 }
 
-/// Stitched sessions (`ev`, `evp`, `s`) and their per-person aggregates (`e`).
+/// The events before the cutoff counted per `(source, session, customer id)`:
+/// the rows of [`SESSION_PARTS`], one `last_<i>` per entry of `event_types`.
 ///
-/// The events are first counted per `(source, session, customer id)`, before
-/// any join: a session has one or two customer ids (an anonymous start, then a
-/// login), so the person join and the session grouping read a sixth of the
-/// rows, and the grouping of millions of events runs on the scan's own strings.
+/// This grouping reads the events themselves, before any join: a session has
+/// one or two customer ids (an anonymous start, then a login), so the person
+/// join and the session grouping of [`event_ctes`] read a sixth of the rows,
+/// and the grouping of millions of events runs on the scan's own strings. It
+/// needs no person, so a build computes it while the person tables are made.
 /// Counts add up and latest times take the maximum, so summing the partial
 /// groups per session gives what grouping the events themselves would.
-fn event_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
-    let cut = ctx.cutoff_micros();
-    let (joins, person) = person_of_tables("ev", ambiguous);
-    let mut last = Vec::new();
-    let mut last_of_session = Vec::new();
-    let mut since = Vec::new();
-    for (i, n) in dynamic.event_types.iter().enumerate() {
-        last.push(format!(
-            ", max(CAST(ev0.event_time AS BIGINT)) FILTER (WHERE ev0.event_type = {}) AS last_{i}",
-            lit(&n.value)
-        ));
-        last_of_session.push(format!(", max(last_{i}) AS last_{i}"));
-        since.push(format!(", ({cut} - max(last_{i})) / {DAY_US} AS {}", ident(&n.column)));
-    }
+pub fn session_parts_sql(ctx: &BuildContext, event_types: &[Named]) -> String {
+    let last: String = event_types
+        .iter()
+        .enumerate()
+        .map(|(i, n)| {
+            format!(
+                ", max(CAST(ev0.event_time AS BIGINT)) FILTER (WHERE ev0.event_type = {}) AS last_{i}",
+                lit(&n.value)
+            )
+        })
+        .collect();
     let counts: String = SESSION_COUNTS
         .iter()
         .map(|(col, ty)| format!(", count(*) FILTER (WHERE ev0.event_type = {}) AS {col}", lit(ty)))
         .collect();
+    format!(
+        "SELECT ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)) AS sid, \
+         ev0.customer_id{counts}{last} \
+         FROM {events} ev0 WHERE ev0.event_time < {cutoff} \
+         GROUP BY ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)), ev0.customer_id",
+        events = view("events"),
+        cutoff = instant(ctx.cutoff_micros()),
+    )
+}
+
+/// Stitched sessions (`evp`, `s`) over [`SESSION_PARTS`] and their
+/// per-person aggregates (`e`).
+fn event_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
+    let cut = ctx.cutoff_micros();
+    let (joins, person) = person_of_tables("ev", ambiguous);
+    let mut last_of_session = Vec::new();
+    let mut since = Vec::new();
+    for (i, n) in dynamic.event_types.iter().enumerate() {
+        last_of_session.push(format!(", max(last_{i}) AS last_{i}"));
+        since.push(format!(", ({cut} - max(last_{i})) / {DAY_US} AS {}", ident(&n.column)));
+    }
     let sums: String = SESSION_COUNTS
         .iter()
         .map(|(col, _)| format!(", sum({col}) AS {col}"))
         .collect();
     vec![
-        format!(
-            "ev AS (SELECT ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)) AS sid, \
-             ev0.customer_id{counts}{last} \
-             FROM {events} ev0 WHERE ev0.event_time < {cutoff} \
-             GROUP BY ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)), ev0.customer_id)",
-            events = view("events"),
-            cutoff = instant(cut),
-            last = last.concat()
-        ),
-        format!("evp AS (SELECT ev.*, {person} AS pid FROM ev {joins})"),
+        format!("evp AS (SELECT ev.*, {person} AS pid FROM {SESSION_PARTS} ev {joins})"),
         format!(
             "s AS (SELECT CASE WHEN min(pid) = max(pid) THEN min(pid) END AS pix{sums}{last} \
              FROM evp GROUP BY source, sid)",
@@ -272,21 +287,40 @@ const SESSION_COUNTS: [(&str, &str); 4] = [
     ("n_search", "search"),
 ];
 
-/// Tickets (`t`) and touches (`x`).
+/// The touches before the cutoff counted per customer record, in all and
+/// per entry of `channels`: the rows of [`TOUCH_COUNTS`]. The person join of
+/// `x` then reads one row per record instead of one per touch; like
+/// [`session_parts_sql`], a build computes it while the person tables are made.
+pub fn touch_counts_sql(ctx: &BuildContext, channels: &[Named]) -> String {
+    let per_channel: String = channels
+        .iter()
+        .map(|n| {
+            format!(
+                ", count(*) FILTER (WHERE tc.channel = {}) AS {}",
+                lit(&n.value),
+                ident(&n.column)
+            )
+        })
+        .collect();
+    format!(
+        "SELECT tc.source, tc.customer_id, count(*) AS touch_count{per_channel} \
+         FROM {touches} tc WHERE tc.touch_time < {cutoff} AND tc.customer_id IS NOT NULL \
+         GROUP BY tc.source, tc.customer_id",
+        touches = view("touches"),
+        cutoff = instant(ctx.cutoff_micros()),
+    )
+}
+
+/// Tickets (`t`) and touches (`x`, over [`TOUCH_COUNTS`]).
 fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
     let cutoff = instant(ctx.cutoff_micros());
     let (tj, tp) = person_of_tables("tk", ambiguous);
     let (xj, xp) = person_of_tables("tc", ambiguous);
-    let mut per_channel = String::new();
-    let mut channel_sums = String::new();
-    for n in &dynamic.touch_channels {
-        let col = ident(&n.column);
-        per_channel.push_str(&format!(
-            ", count(*) FILTER (WHERE tc.channel = {}) AS {col}",
-            lit(&n.value)
-        ));
-        channel_sums.push_str(&format!(", sum(tc.{col}) AS {col}"));
-    }
+    let channel_sums: String = dynamic
+        .touch_channels
+        .iter()
+        .map(|n| format!(", sum(tc.{col}) AS {col}", col = ident(&n.column)))
+        .collect();
     vec![
         format!(
             "t AS (SELECT {tp} AS pix, count(*) AS ticket_count, \
@@ -296,17 +330,9 @@ fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<S
              FROM {tickets} tk {tj} WHERE tk.created_at < {cutoff} AND {tp} IS NOT NULL GROUP BY {tp})",
             tickets = view("tickets")
         ),
-        // Counted per customer record first: the person join then reads one
-        // row per record instead of one per touch.
-        format!(
-            "xc AS (SELECT tc.source, tc.customer_id, count(*) AS touch_count{per_channel} \
-             FROM {touches} tc WHERE tc.touch_time < {cutoff} AND tc.customer_id IS NOT NULL \
-             GROUP BY tc.source, tc.customer_id)",
-            touches = view("touches")
-        ),
         format!(
             "x AS (SELECT {xp} AS pix, sum(tc.touch_count) AS touch_count{channel_sums} \
-             FROM xc tc {xj} WHERE {xp} IS NOT NULL GROUP BY {xp})"
+             FROM {TOUCH_COUNTS} tc {xj} WHERE {xp} IS NOT NULL GROUP BY {xp})"
         ),
     ]
 }
@@ -444,9 +470,12 @@ mod tests {
         let cut = instant(1_782_835_200_000_000);
         assert_eq!(ctx().cutoff_micros(), 1_782_835_200_000_000);
         assert!(orders_sql(&ctx(), false).contains(&format!("oo.order_time < {cut}")));
-        let s = features_sql(&ctx(), &dynamic(), true);
-        for c in ["ev0.event_time", "tk.created_at", "tc.touch_time"] {
-            assert!(s.contains(&format!("{c} < {cut}")), "{c} is not cut");
+        let d = dynamic();
+        let s = features_sql(&ctx(), &d, true);
+        let ev = session_parts_sql(&ctx(), &d.event_types);
+        let tc = touch_counts_sql(&ctx(), &d.touch_channels);
+        for (c, q) in [("ev0.event_time", &ev), ("tk.created_at", &s), ("tc.touch_time", &tc)] {
+            assert!(q.contains(&format!("{c} < {cut}")), "{c} is not cut");
         }
         // 30 local days ending 2026-06-30 start 2026-06-01 00:00 +08:00.
         let w30 = ctx().window_start_micros(30);
@@ -469,10 +498,13 @@ mod tests {
 
     #[test]
     fn data_values_are_quoted() {
-        let s = features_sql(&ctx(), &dynamic(), true);
-        assert!(s.contains("event_type = 'it''s') AS last_0"), "{s}");
+        let d = dynamic();
+        let s = features_sql(&ctx(), &d, true);
+        let ev = session_parts_sql(&ctx(), &d.event_types);
+        assert!(ev.contains("event_type = 'it''s') AS last_0"), "{ev}");
         assert!(s.contains("AS \"days_since_it_s\""));
-        assert!(s.contains("count(*) FILTER (WHERE tc.channel = 'sms') AS \"touches_sms\""));
+        let tc = touch_counts_sql(&ctx(), &d.touch_channels);
+        assert!(tc.contains("count(*) FILTER (WHERE tc.channel = 'sms') AS \"touches_sms\""));
         assert!(s.contains(&format!(
             "({} - CAST(a.first_signup_time AS BIGINT))",
             ctx().cutoff_micros()
