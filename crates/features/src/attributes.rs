@@ -39,19 +39,18 @@ pub const COLUMNS: [&str; 14] = [
 pub const BIRTH_YEARS: (i32, i32) = (1910, 2020);
 
 /// The accounts of persons as of `ctx` (one row per customer record with its
-/// person's number `pix` from `index`), numbered in one global order:
+/// person id and number `pix` from the numbered `links`), numbered in one global order:
 /// `hx_order` ranks by signup time (empty last), then source, then record id.
 /// The earliest account of a person is then its smallest `hx_order`, an
 /// integer minimum per person instead of a window partitioned by person
 /// (which sorts and evaluates a hundred thousand small partitions).
-pub fn accounts_sql(ctx: &BuildContext, index: &str) -> String {
+pub fn accounts_sql(ctx: &BuildContext, links: &str) -> String {
     format!(
         "SELECT i.pix, i.person_id, c.source, c.record_id, c.signup_time, c.gender, c.birth_year, c.city, \
                 c.city_tier, c.member_level, c.acquisition_channel, \
                 row_number() OVER (ORDER BY c.signup_time ASC NULLS LAST, c.source ASC, c.record_id ASC) AS hx_order \
          FROM {customers} c \
-         JOIN identity_links l ON l.source = c.source AND l.record_id = c.record_id \
-         JOIN {index} i ON i.person_id = CAST(l.person_id AS VARCHAR) \
+         JOIN {links} i ON i.source = c.source AND i.record_id = c.record_id \
          WHERE c.signup_time IS NULL OR c.signup_time < {cutoff}",
         customers = view("customers"),
         cutoff = instant(ctx.cutoff_micros()),

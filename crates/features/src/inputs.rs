@@ -179,8 +179,8 @@ pub async fn register_view(ctx: &SessionContext, name: &str, sql: &str, what: &s
 /// returns whether some record id maps to several persons.
 pub async fn register_persons(ctx: &SessionContext) -> Result<bool> {
     let what = "persons of record ids";
-    materialise(ctx, persons::INDEX_TABLE, &persons::index_table_sql(), what).await?;
-    // Both read the index; each alone leaves a core idle in its small steps.
+    materialise(ctx, persons::LINKS_TABLE, &persons::links_table_sql(), what).await?;
+    // Both read the numbered links; each alone leaves a core idle in its small steps.
     let (unique, ambiguous) = (persons::unique_table_sql(), persons::ambiguous_table_sql());
     let (_, ambiguous) = tokio::try_join!(
         materialise(ctx, persons::UNIQUE_TABLE, &unique, what),

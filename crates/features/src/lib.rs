@@ -254,20 +254,33 @@ async fn plan_all(
         sctx.register_table(plan::ORDERS, orders.into_view())
             .map_err(step("person orders"))?;
     }
-    let (events, touches) = tokio::try_join!(events, touches)?;
-    let dynamic = dynamic::Dynamic::new(events, touches);
+    let mut parts = Vec::new();
+    let mut aggregate = |dynamic: &dynamic::Dynamic, cte: &str| {
+        let (sctx, (name, sql)) = (sctx.clone(), plan::aggregate_query(ctx, dynamic, ambiguous, cte));
+        parts.push(spawn("per-person aggregates", async move {
+            inputs::materialise(&sctx, &name, &sql, "per-person aggregates").await
+        }));
+    };
+    // Each aggregate starts once what it reads is there.
     if materialise {
-        let mut parts = Vec::new();
-        for (name, sql) in plan::aggregate_queries(ctx, &dynamic, ambiguous) {
-            let sctx = sctx.clone();
-            parts.push(spawn("per-person aggregates", async move {
-                inputs::materialise(&sctx, &name, &sql, "per-person aggregates").await
-            }));
-        }
-        for part in parts {
-            part.await?;
+        for cte in plan::PERSON_AGGREGATES {
+            aggregate(&dynamic::Dynamic::default(), cte);
         }
     }
+    let touches = touches.await?;
+    if materialise {
+        let only = dynamic::Dynamic::new(Default::default(), touches.clone());
+        aggregate(&only, plan::TOUCH_AGGREGATE);
+    }
+    let events = events.await?;
+    if materialise {
+        let only = dynamic::Dynamic::new(events.clone(), Default::default());
+        aggregate(&only, plan::SESSION_AGGREGATE);
+    }
+    for part in parts {
+        part.await?;
+    }
+    let dynamic = dynamic::Dynamic::new(events, touches);
     let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, materialise, user_features).await?;
     let attributes = sctx
         .table(plan::ATTRS)

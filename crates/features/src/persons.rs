@@ -29,8 +29,8 @@ pub fn person_of(t: &str) -> (String, String) {
 
 /// The same rule for plans that register the mapping as tables first (the
 /// features stage does, once per build, instead of re-deriving
-/// `hx_unique_records` in every query), with persons numbered: the tables
-/// give a build-local integer `pix` per person ([`INDEX_TABLE`]), so the
+/// `hx_unique_records` in every query), with persons numbered: every link
+/// gets a build-local integer `pix` for its person ([`LINKS_TABLE`]), so the
 /// plan groups and joins millions of rows on integers, not on string ids.
 ///
 /// A record id with one person across sources maps to that person whatever
@@ -42,33 +42,33 @@ pub fn person_of(t: &str) -> (String, String) {
 pub const UNIQUE_TABLE: &str = "hx_person_unique";
 /// `(source, record_id, pix)` of the record ids that map to several persons.
 pub const AMBIGUOUS_TABLE: &str = "hx_person_ambiguous";
-/// `(person_id, pix)`: every person of `identity_links` and its number in this build.
-pub const INDEX_TABLE: &str = "hx_person_index";
+/// `(source, record_id, person_id, pix)`: every identity link with its
+/// person's number in this build.
+pub const LINKS_TABLE: &str = "hx_person_links";
 
-/// The query that fills [`INDEX_TABLE`].
-pub fn index_table_sql() -> String {
-    "SELECT person_id, CAST(row_number() OVER (ORDER BY person_id) AS BIGINT) AS pix \
-     FROM (SELECT DISTINCT CAST(person_id AS VARCHAR) AS person_id FROM identity_links)"
+/// The query that fills [`LINKS_TABLE`]: one scan and one sort of the links;
+/// the tables below read it instead of the links and never join on a person
+/// id string.
+pub fn links_table_sql() -> String {
+    "SELECT CAST(source AS VARCHAR) AS source, CAST(record_id AS VARCHAR) AS record_id, \
+     CAST(person_id AS VARCHAR) AS person_id, CAST(dense_rank() OVER (ORDER BY person_id) AS BIGINT) AS pix \
+     FROM identity_links"
         .to_string()
 }
 
-/// The query that fills [`UNIQUE_TABLE`] `(record_id, pix)`; needs [`INDEX_TABLE`].
+/// The query that fills [`UNIQUE_TABLE`] `(record_id, pix)`; needs [`LINKS_TABLE`].
 pub fn unique_table_sql() -> String {
     format!(
-        "SELECT u.record_id, i.pix FROM \
-         (SELECT CAST(record_id AS VARCHAR) AS record_id, CAST(min(person_id) AS VARCHAR) AS person_id \
-          FROM identity_links GROUP BY record_id HAVING min(person_id) = max(person_id)) u \
-         JOIN {INDEX_TABLE} i ON i.person_id = u.person_id"
+        "SELECT record_id, min(pix) AS pix FROM {LINKS_TABLE} \
+         GROUP BY record_id HAVING min(pix) = max(pix)"
     )
 }
 
-/// The query that fills [`AMBIGUOUS_TABLE`] `(source, record_id, pix)`; needs [`INDEX_TABLE`].
+/// The query that fills [`AMBIGUOUS_TABLE`] `(source, record_id, pix)`; needs [`LINKS_TABLE`].
 pub fn ambiguous_table_sql() -> String {
     format!(
-        "SELECT CAST(l.source AS VARCHAR) AS source, CAST(l.record_id AS VARCHAR) AS record_id, i.pix \
-         FROM identity_links l JOIN {INDEX_TABLE} i ON i.person_id = CAST(l.person_id AS VARCHAR) \
-         WHERE l.record_id IN \
-         (SELECT record_id FROM identity_links GROUP BY record_id HAVING min(person_id) <> max(person_id))"
+        "SELECT source, record_id, pix FROM {LINKS_TABLE} WHERE record_id IN \
+         (SELECT record_id FROM {LINKS_TABLE} GROUP BY record_id HAVING min(pix) <> max(pix))"
     )
 }
 
@@ -117,7 +117,7 @@ mod tests {
             .expect("acts");
         ctx.register_table("acts", acts.into_view()).expect("register");
         for (name, sql) in [
-            (INDEX_TABLE, index_table_sql()),
+            (LINKS_TABLE, links_table_sql()),
             (UNIQUE_TABLE, unique_table_sql()),
             (AMBIGUOUS_TABLE, ambiguous_table_sql()),
         ] {
@@ -138,7 +138,7 @@ mod tests {
         .await;
         let (j, e) = person_of_tables("t", true);
         let tables = run(format!(
-            "SELECT t.n, i.person_id AS p FROM acts t {j} LEFT JOIN {INDEX_TABLE} i ON i.pix = {e} ORDER BY t.n"
+            "SELECT t.n, i.person_id AS p FROM acts t {j} LEFT JOIN (SELECT DISTINCT person_id, pix FROM {LINKS_TABLE}) i ON i.pix = {e} ORDER BY t.n"
         ))
         .await;
         assert_eq!(cte, tables);

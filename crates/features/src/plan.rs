@@ -22,11 +22,11 @@ use huaxiang_core::build::BuildContext;
 use crate::catalog::{self, FeatureDef, SCOPE_ATTRIBUTES};
 use crate::dynamic::{Dynamic, Named};
 use crate::inputs::{instant, view};
-use crate::persons::{INDEX_TABLE, person_of_tables};
+use crate::persons::{LINKS_TABLE, person_of_tables};
 
 /// The accounts of persons, numbered (the rows [`ACCOUNTS`] holds).
 pub fn accounts_sql(ctx: &BuildContext) -> String {
-    crate::attributes::accounts_sql(ctx, INDEX_TABLE)
+    crate::attributes::accounts_sql(ctx, LINKS_TABLE)
 }
 
 /// The person attributes with the person's number, the rows [`ATTRS`] holds.
@@ -311,30 +311,32 @@ pub fn touch_counts_sql(ctx: &BuildContext, channels: &[Named]) -> String {
     )
 }
 
-/// Tickets (`t`) and touches (`x`, over [`TOUCH_COUNTS`]).
-fn service_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
+/// The tickets per person (`t`).
+fn ticket_cte(ctx: &BuildContext, ambiguous: bool) -> String {
     let cutoff = instant(ctx.cutoff_micros());
     let (tj, tp) = person_of_tables("tk", ambiguous);
+    format!(
+        "t AS (SELECT {tp} AS pix, count(*) AS ticket_count, \
+         avg(CAST(tk.rating AS DOUBLE)) AS mean_rating, \
+         CAST(count(*) FILTER (WHERE tk.rating <= 2) AS DOUBLE) / nullif(count(tk.rating), 0) \
+           AS negative_ticket_share \
+         FROM {tickets} tk {tj} WHERE tk.created_at < {cutoff} AND {tp} IS NOT NULL GROUP BY {tp})",
+        tickets = view("tickets")
+    )
+}
+
+/// The touches per person (`x`), over [`TOUCH_COUNTS`].
+fn touch_cte(dynamic: &Dynamic, ambiguous: bool) -> String {
     let (xj, xp) = person_of_tables("tc", ambiguous);
     let channel_sums: String = dynamic
         .touch_channels
         .iter()
         .map(|n| format!(", sum(tc.{col}) AS {col}", col = ident(&n.column)))
         .collect();
-    vec![
-        format!(
-            "t AS (SELECT {tp} AS pix, count(*) AS ticket_count, \
-             avg(CAST(tk.rating AS DOUBLE)) AS mean_rating, \
-             CAST(count(*) FILTER (WHERE tk.rating <= 2) AS DOUBLE) / nullif(count(tk.rating), 0) \
-               AS negative_ticket_share \
-             FROM {tickets} tk {tj} WHERE tk.created_at < {cutoff} AND {tp} IS NOT NULL GROUP BY {tp})",
-            tickets = view("tickets")
-        ),
-        format!(
-            "x AS (SELECT {xp} AS pix, sum(tc.touch_count) AS touch_count{channel_sums} \
-             FROM {TOUCH_COUNTS} tc {xj} WHERE {xp} IS NOT NULL GROUP BY {xp})"
-        ),
-    ]
+    format!(
+        "x AS (SELECT {xp} AS pix, sum(tc.touch_count) AS touch_count{channel_sums} \
+         FROM {TOUCH_COUNTS} tc {xj} WHERE {xp} IS NOT NULL GROUP BY {xp})"
+    )
 }
 
 /// One output column: its name and its projection over the aggregates.
@@ -396,8 +398,20 @@ const AGGREGATES: [(&str, &str); 8] = [
 fn all_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
     let mut ctes = order_ctes(ctx);
     ctes.extend(event_ctes(ctx, dynamic, ambiguous));
-    ctes.extend(service_ctes(ctx, dynamic, ambiguous));
+    ctes.push(ticket_cte(ctx, ambiguous));
+    ctes.push(touch_cte(dynamic, ambiguous));
     ctes
+}
+
+/// The CTEs aggregate `cte` reads: only its family's, so that it plans
+/// before the tables of the other families exist.
+fn ctes_of(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool, cte: &str) -> Vec<String> {
+    match cte {
+        SESSION_AGGREGATE => event_ctes(ctx, dynamic, ambiguous),
+        TOUCH_AGGREGATE => vec![touch_cte(dynamic, ambiguous)],
+        "t" => vec![ticket_cte(ctx, ambiguous)],
+        _ => order_ctes(ctx),
+    }
 }
 
 /// The name under which [`features_sql_over`] expects aggregate `cte`.
@@ -405,17 +419,24 @@ pub fn aggregate_table(cte: &str) -> String {
     format!("hx_agg_{cte}")
 }
 
-/// Each per-person aggregate of the features query as a query of its own:
+/// The aggregates that read neither [`SESSION_PARTS`] nor [`TOUCH_COUNTS`]
+/// (nor the event types and channels that shape those): they can start as
+/// soon as the orders and the person tables are there.
+pub const PERSON_AGGREGATES: [&str; 6] = ["f", "m_channel", "m_hour", "m_weekday", "k", "t"];
+/// The aggregate over [`SESSION_PARTS`] (needs the event types of `Dynamic`).
+pub const SESSION_AGGREGATE: &str = "e";
+/// The aggregate over [`TOUCH_COUNTS`] (needs the channels of `Dynamic`).
+pub const TOUCH_AGGREGATE: &str = "x";
+
+/// Per-person aggregate `cte` of the features query as a query of its own:
 /// `(table name, SQL)`. Computed side by side and registered under their
 /// names, they feed [`features_sql_over`]; one query with all of them
 /// inlined would build them one after the other (each join builds its side
 /// before the next starts), leaving a core idle in every single-threaded step.
-pub fn aggregate_queries(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<(String, String)> {
-    let ctes = all_ctes(ctx, dynamic, ambiguous).join(", ");
-    AGGREGATES
-        .iter()
-        .map(|(cte, _)| (aggregate_table(cte), format!("WITH {ctes} SELECT * FROM {cte}")))
-        .collect()
+/// Only the part of `dynamic` that `cte` reads matters.
+pub fn aggregate_query(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool, cte: &str) -> (String, String) {
+    let ctes = ctes_of(ctx, dynamic, ambiguous, cte).join(", ");
+    (aggregate_table(cte), format!("WITH {ctes} SELECT * FROM {cte}"))
 }
 
 /// [`features_sql`] over the aggregates registered as [`aggregate_table`]s.
@@ -509,6 +530,23 @@ mod tests {
             "({} - CAST(a.first_signup_time AS BIGINT))",
             ctx().cutoff_micros()
         )));
+    }
+
+    #[test]
+    fn each_aggregate_reads_only_what_it_waits_for() {
+        let mut waited: Vec<&str> = PERSON_AGGREGATES.to_vec();
+        waited.extend([SESSION_AGGREGATE, TOUCH_AGGREGATE]);
+        waited.sort_unstable();
+        let mut all: Vec<&str> = AGGREGATES.iter().map(|(c, _)| *c).collect();
+        all.sort_unstable();
+        assert_eq!(waited, all);
+        for cte in PERSON_AGGREGATES {
+            let (_, q) = aggregate_query(&ctx(), &Dynamic::default(), true, cte);
+            assert!(q.contains(&format!("{cte} AS (")), "{cte}: {q}");
+            assert!(!q.contains(SESSION_PARTS) && !q.contains(TOUCH_COUNTS), "{cte}: {q}");
+        }
+        let (_, e) = aggregate_query(&ctx(), &dynamic(), true, SESSION_AGGREGATE);
+        assert!(e.contains(SESSION_PARTS) && !e.contains(TOUCH_COUNTS));
     }
 
     #[test]
