@@ -28,7 +28,6 @@ use crate::error::{IngestError, Result};
 use crate::parse::{parse_bool, parse_decimal, parse_id, parse_int_with, parse_timestamp};
 use crate::plan::{OutputColumn, Plan, RecordId, ValueSource};
 use crate::reader::RawBatch;
-use crate::repeats::RepeatCounter;
 
 /// What happened to a quarantined value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -211,8 +210,6 @@ pub struct Gate<'a> {
     run_id: String,
     input: String,
     derived: Option<Vec<(usize, Arc<dyn PhysicalExpr>)>>,
-    /// Record ids seen so far, to number repeats (`id#2`).
-    seen_ids: RepeatCounter,
     input_has_pii: bool,
     /// Threads a large batch is converted on.
     threads: usize,
@@ -231,7 +228,6 @@ impl<'a> Gate<'a> {
             run_id: run_id.to_string(),
             input: input.to_string(),
             derived: None,
-            seen_ids: RepeatCounter::default(),
             input_has_pii,
             threads: std::thread::available_parallelism().map_or(1, |p| p.get()).min(4),
         }
@@ -312,13 +308,6 @@ impl<'a> Gate<'a> {
                 // The row is rejected and filtered out below; the column itself is non-nullable.
                 record_ids.append_value("");
                 continue;
-            }
-            if plan.disambiguate_ids && reject[r].is_none() {
-                let count = self.seen_ids.occurrence(&id);
-                if count > 1 {
-                    id.push('#');
-                    id.push_str(&count.to_string());
-                }
             }
             record_ids.append_value(&id);
         }

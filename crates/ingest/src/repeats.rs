@@ -2,6 +2,9 @@
 //!
 //! Tables whose natural key is not unique (invoice lines that repeat a
 //! product) need every occurrence of an id seen earlier in the same input.
+//! The accepted rows are numbered in input order where they are written
+//! ([`RepeatCounter::number`]), not where they are read: the reading thread
+//! parses and gates, the writing side has the time to spare.
 //! Millions of ids pass through here, so the ids live in one byte arena and
 //! the table holds only their hash, offset and count: one hash per id, no
 //! allocation per id, and the bytes of an earlier id are compared only when
@@ -9,6 +12,10 @@
 //! between two different ids is told apart by that comparison.
 
 use std::hash::BuildHasher;
+use std::sync::Arc;
+
+use arrow::array::{Array, RecordBatch, StringArray, StringBuilder};
+use arrow::error::ArrowError;
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
@@ -74,6 +81,39 @@ impl<S: BuildHasher> RepeatCounter<S> {
         }
     }
 
+    /// Numbers the repeats in string column `column` of `batch` (ids in row
+    /// order): the second occurrence of an id becomes `id#2`, and so on. A
+    /// batch without a repeat is returned as it is, without a copy.
+    pub fn number(&mut self, batch: RecordBatch, column: usize) -> Result<RecordBatch, ArrowError> {
+        let ids = batch
+            .column(column)
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| ArrowError::SchemaError("record ids are not plain strings".into()))?;
+        let counts: Vec<u32> = ids.iter().map(|id| self.occurrence(id.unwrap_or(""))).collect();
+        if counts.iter().all(|&c| c == 1) {
+            return Ok(batch);
+        }
+        let mut out = StringBuilder::with_capacity(ids.len(), ids.value_data().len() + 8 * ids.len());
+        let mut id = String::new();
+        for (r, &count) in counts.iter().enumerate() {
+            if ids.is_null(r) {
+                out.append_null();
+                continue;
+            }
+            id.clear();
+            id.push_str(ids.value(r));
+            if count > 1 {
+                id.push('#');
+                id.push_str(&count.to_string());
+            }
+            out.append_value(&id);
+        }
+        let mut cols = batch.columns().to_vec();
+        cols[column] = Arc::new(out.finish());
+        RecordBatch::try_new(batch.schema(), cols)
+    }
+
     /// Distinct ids seen.
     pub fn len(&self) -> usize {
         self.table.len()
@@ -98,6 +138,37 @@ mod tests {
         assert_eq!(c.occurrence("O1/P2"), 2);
         assert_eq!(c.occurrence(""), 1);
         assert_eq!(c.len(), 3);
+    }
+
+    #[test]
+    fn batches_are_numbered_across_batches_and_copied_only_with_repeats() {
+        use arrow::datatypes::{DataType, Field, Schema};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("n", DataType::Int64, false),
+            Field::new("record_id", DataType::Utf8, false),
+        ]));
+        let batch = |ids: &[&str]| {
+            let n: Vec<i64> = (0..ids.len() as i64).collect();
+            RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(arrow::array::Int64Array::from(n)),
+                    Arc::new(StringArray::from(ids.to_vec())),
+                ],
+            )
+            .expect("batch")
+        };
+        let ids = |b: &RecordBatch| -> Vec<String> {
+            let a = b.column(1).as_any().downcast_ref::<StringArray>().expect("strings");
+            a.iter().map(|v| v.unwrap_or("").to_string()).collect()
+        };
+        let mut c = RepeatCounter::default();
+        let first = batch(&["O1/P1", "O1/P2"]);
+        let same = c.number(first.clone(), 1).expect("number");
+        assert!(Arc::ptr_eq(same.column(1), first.column(1)), "no repeat, no copy");
+        let second = c.number(batch(&["O2/P1", "O1/P1", "O1/P1"]), 1).expect("number");
+        assert_eq!(ids(&second), ["O2/P1", "O1/P1#2", "O1/P1#3"]);
+        assert_eq!(second.column(0).len(), 3);
     }
 
     #[test]

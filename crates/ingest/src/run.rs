@@ -23,6 +23,7 @@ use crate::plan::{self, Plan};
 use crate::quarantine::{self, Origin};
 use crate::reader::db::{DbReader, DbSource};
 use crate::reader::{FileReader, RawBatch, ReadOptions};
+use crate::repeats::RepeatCounter;
 
 /// Name of the table that records every ingest of every input.
 pub const RUNS_TABLE: &str = "ingest_runs";
@@ -167,6 +168,8 @@ struct Sink<'a> {
     main: Appender,
     quarantine: Appender,
     deriver: Option<OrderDeriver>,
+    /// Record ids written so far, to number repeats (`id#2`) when the plan asks.
+    repeats: Option<RepeatCounter>,
     run_id: &'a str,
     req: &'a IngestRequest,
     /// The input, as quarantine rows name it.
@@ -192,6 +195,7 @@ impl<'a> Sink<'a> {
             main,
             quarantine,
             deriver: plan.derive_orders.then(OrderDeriver::default),
+            repeats: plan.disambiguate_ids.then(RepeatCounter::default),
             run_id,
             req,
             file: label.to_string(),
@@ -215,7 +219,11 @@ impl<'a> Sink<'a> {
         t.read += step.rows + malformed;
         t.rejected += malformed;
         let mut issues = step.malformed;
-        if let Some(gated) = step.gated {
+        if let Some(mut gated) = step.gated {
+            if let Some(repeats) = self.repeats.as_mut() {
+                let ids = gated.batch.schema().index_of("record_id")?;
+                gated.batch = repeats.number(gated.batch, ids)?;
+            }
             t.rejected += gated.rejected;
             t.accepted += gated.batch.num_rows() as u64;
             t.emptied += gated.issues.iter().filter(|i| i.action == Action::FieldEmptied).count() as u64;
