@@ -111,31 +111,61 @@ async fn values(ctx: &SessionContext, table: &str, column: &str, time: &str, cut
     Ok(out)
 }
 
-/// The named event types present before the cutoff, and the omitted ones.
-pub async fn event_types(ctx: &SessionContext, build: &BuildContext) -> Result<(Vec<Named>, Vec<String>)> {
-    let cutoff = instant(build.cutoff_micros());
-    let types = values(ctx, "events", "event_type", "event_time", &cutoff).await?;
-    Ok(name_values(DAYS_SINCE_PREFIX, &types))
+/// A family of data-dependent columns: where its values come from and how
+/// its columns are named.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// `days_since_<event_type>`, from `events.event_type`.
+    EventTypes,
+    /// `touches_<channel>`, from `touches.channel`.
+    TouchChannels,
 }
 
-/// The named touch channels present before the cutoff, and the omitted ones.
-pub async fn touch_channels(ctx: &SessionContext, build: &BuildContext) -> Result<(Vec<Named>, Vec<String>)> {
+impl Family {
+    /// Both families, in output order.
+    pub const ALL: [Family; 2] = [Family::EventTypes, Family::TouchChannels];
+
+    /// `(table, value column, time column, column prefix)`.
+    fn source(self) -> (&'static str, &'static str, &'static str, &'static str) {
+        match self {
+            Family::EventTypes => ("events", "event_type", "event_time", DAYS_SINCE_PREFIX),
+            Family::TouchChannels => ("touches", "channel", "touch_time", TOUCHES_PREFIX),
+        }
+    }
+
+    /// What the family's per-record table holds, for error messages.
+    pub fn what(self) -> &'static str {
+        match self {
+            Family::EventTypes => "events per session",
+            Family::TouchChannels => "touches per record",
+        }
+    }
+}
+
+/// The named values of `family` present before the cutoff, and the omitted ones.
+pub async fn named(ctx: &SessionContext, build: &BuildContext, family: Family) -> Result<(Vec<Named>, Vec<String>)> {
+    let (table, column, time, prefix) = family.source();
     let cutoff = instant(build.cutoff_micros());
-    let channels = values(ctx, "touches", "channel", "touch_time", &cutoff).await?;
-    Ok(name_values(TOUCHES_PREFIX, &channels))
+    let found = values(ctx, table, column, time, &cutoff).await?;
+    Ok(name_values(prefix, &found))
 }
 
 impl Dynamic {
-    /// The columns of both families, from [`event_types`] and [`touch_channels`].
-    pub fn new(events: (Vec<Named>, Vec<String>), touches: (Vec<Named>, Vec<String>)) -> Self {
-        let (event_types, mut omitted) = events;
-        let (touch_channels, more) = touches;
-        omitted.extend(more);
-        Dynamic {
-            event_types,
-            touch_channels,
-            omitted,
+    /// Sets the columns of `family` from [`named`]; its omitted values are
+    /// added to [`Dynamic::omitted`].
+    pub fn set(&mut self, family: Family, (named, omitted): (Vec<Named>, Vec<String>)) {
+        match family {
+            Family::EventTypes => self.event_types = named,
+            Family::TouchChannels => self.touch_channels = named,
         }
+        self.omitted.extend(omitted);
+    }
+
+    /// The columns of `family` alone.
+    pub fn only(family: Family, found: (Vec<Named>, Vec<String>)) -> Self {
+        let mut d = Dynamic::default();
+        d.set(family, found);
+        d
     }
 }
 

@@ -210,23 +210,14 @@ async fn plan_all(
     // is computed (after the list of its event types or channels) while the
     // person tables, the attributes and the orders are made, whose small
     // plans leave a core idle in their single-partition steps.
-    let events = spawn("events per session", {
+    let families = dynamic::Family::ALL.map(|family| {
         let (sctx, ctx) = (sctx.clone(), ctx.clone());
-        async move {
-            let types = dynamic::event_types(&sctx, &ctx).await?;
-            let sql = plan::session_parts_sql(&ctx, &types.0);
-            prepare(&sctx, plan::SESSION_PARTS, &sql, "events per session", materialise).await?;
-            Ok(types)
-        }
-    });
-    let touches = spawn("touches per record", {
-        let (sctx, ctx) = (sctx.clone(), ctx.clone());
-        async move {
-            let channels = dynamic::touch_channels(&sctx, &ctx).await?;
-            let sql = plan::touch_counts_sql(&ctx, &channels.0);
-            prepare(&sctx, plan::TOUCH_COUNTS, &sql, "touches per record", materialise).await?;
-            Ok(channels)
-        }
+        spawn(family.what(), async move {
+            let found = dynamic::named(&sctx, &ctx, family).await?;
+            let (table, sql) = plan::family_parts(&ctx, family, &found.0);
+            prepare(&sctx, table, &sql, family.what(), materialise).await?;
+            Ok(found)
+        })
     });
     let ambiguous = inputs::register_persons(sctx).await?;
     let orders = sctx
@@ -270,20 +261,25 @@ async fn plan_all(
             aggregate(&dynamic::Dynamic::default(), cte);
         }
     }
-    let touches = touches.await?;
-    if materialise {
-        let only = dynamic::Dynamic::new(Default::default(), touches.clone());
-        aggregate(&only, plan::TOUCH_AGGREGATE);
+    // The touches are fewer than the events: wait for them first.
+    let mut found = Vec::with_capacity(families.len());
+    for (family, named) in dynamic::Family::ALL.into_iter().zip(families).rev() {
+        let named = named.await?;
+        if materialise {
+            aggregate(
+                &dynamic::Dynamic::only(family, named.clone()),
+                plan::family_aggregate(family),
+            );
+        }
+        found.push((family, named));
     }
-    let events = events.await?;
-    if materialise {
-        let only = dynamic::Dynamic::new(events.clone(), Default::default());
-        aggregate(&only, plan::SESSION_AGGREGATE);
+    let mut dynamic = dynamic::Dynamic::default();
+    for (family, named) in found.into_iter().rev() {
+        dynamic.set(family, named);
     }
     for part in parts {
         part.await?;
     }
-    let dynamic = dynamic::Dynamic::new(events, touches);
     let (features, columns) = plan_features(sctx, ctx, &dynamic, ambiguous, materialise, user_features).await?;
     let attributes = sctx
         .table(plan::ATTRS)

@@ -20,7 +20,7 @@
 use huaxiang_core::build::BuildContext;
 
 use crate::catalog::{self, FeatureDef, SCOPE_ATTRIBUTES};
-use crate::dynamic::{Dynamic, Named};
+use crate::dynamic::{Dynamic, Family, Named};
 use crate::inputs::{instant, view};
 use crate::persons::{LINKS_TABLE, person_of_tables};
 
@@ -277,6 +277,23 @@ fn event_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<Str
             since = since.concat()
         ),
     ]
+}
+
+/// The per-record table of `family` and its SQL ([`session_parts_sql`] or
+/// [`touch_counts_sql`]), over the family's named values.
+pub fn family_parts(ctx: &BuildContext, family: Family, named: &[Named]) -> (&'static str, String) {
+    match family {
+        Family::EventTypes => (SESSION_PARTS, session_parts_sql(ctx, named)),
+        Family::TouchChannels => (TOUCH_COUNTS, touch_counts_sql(ctx, named)),
+    }
+}
+
+/// The aggregate that reads the per-record table of `family`.
+pub fn family_aggregate(family: Family) -> &'static str {
+    match family {
+        Family::EventTypes => SESSION_AGGREGATE,
+        Family::TouchChannels => TOUCH_AGGREGATE,
+    }
 }
 
 /// The per-session event counts: column and event type.
