@@ -273,6 +273,7 @@ async fn plan_all(
         }
         found.push((family, named));
     }
+    // Back in family order, so that the omitted values list the event types first.
     let mut dynamic = dynamic::Dynamic::default();
     for (family, named) in found.into_iter().rev() {
         dynamic.set(family, named);
