@@ -54,6 +54,7 @@ the versions of the tables it reads, the user features and the as-of day.
 
 pub mod attributes;
 pub mod catalog;
+pub mod distinct_ids;
 pub mod dynamic;
 pub mod error;
 pub mod gaps;
@@ -63,6 +64,7 @@ pub mod persons;
 pub mod plan;
 #[cfg(test)]
 mod run_tests;
+pub mod type_stats;
 pub mod user;
 
 use std::time::Instant;
@@ -214,6 +216,9 @@ async fn plan_all(
         let (sctx, ctx) = (sctx.clone(), ctx.clone());
         spawn(family.what(), async move {
             let found = dynamic::named(&sctx, &ctx, family).await?;
+            for udaf in plan::family_udafs(family, &found.0) {
+                sctx.register_udaf(udaf);
+            }
             let (table, sql) = plan::family_parts(&ctx, family, &found.0);
             prepare(&sctx, table, &sql, family.what(), materialise).await?;
             Ok(found)

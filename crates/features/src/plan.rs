@@ -17,12 +17,14 @@
 //! Day counts are whole days, `(cutoff − t) / 86 400 s` in integer
 //! microseconds, which is the floor because every `t` is before the cutoff.
 
+use datafusion::logical_expr::AggregateUDF;
 use huaxiang_core::build::BuildContext;
 
 use crate::catalog::{self, FeatureDef, SCOPE_ATTRIBUTES};
 use crate::dynamic::{Dynamic, Family, Named};
 use crate::inputs::{instant, view};
 use crate::persons::{LINKS_TABLE, person_of_tables};
+use crate::type_stats;
 
 /// The accounts of persons, numbered (the rows [`ACCOUNTS`] holds).
 pub fn accounts_sql(ctx: &BuildContext) -> String {
@@ -40,7 +42,7 @@ pub const ACCOUNTS: &str = "hx_accounts";
 pub const ORDERS: &str = "hx_o";
 /// The person attributes with `pix`, registered before the features query runs.
 pub const ATTRS: &str = "hx_attrs";
-/// The events per `(source, session, customer id)` ([`session_parts_sql`]).
+/// The events per session with its customer ids ([`session_parts_sql`]).
 pub const SESSION_PARTS: &str = "hx_ev";
 /// The touches per customer record ([`touch_counts_sql`]).
 pub const TOUCH_COUNTS: &str = "hx_xc";
@@ -209,62 +211,100 @@ fn category_cte() -> String {
     )
 }
 
-/// The events before the cutoff counted per `(source, session, customer id)`:
-/// the rows of [`SESSION_PARTS`], one `last_<i>` per entry of `event_types`.
+/// The events before the cutoff counted per session `(source, sid)`, with
+/// the session's customer ids ([`crate::distinct_ids`]): the rows of
+/// [`SESSION_PARTS`], one `last_<i>` per entry of `event_types`. The counts
+/// and latest times per type are one aggregate ([`type_stats`] over
+/// [`session_types`]). An event without a session id is a session of its
+/// own, `sid` = `event:<event id>`.
 ///
-/// This grouping reads the events themselves, before any join: a session has
-/// one or two customer ids (an anonymous start, then a login), so the person
-/// join and the session grouping of [`event_ctes`] read a sixth of the rows,
-/// and the grouping of millions of events runs on the scan's own strings. It
-/// needs no person, so a build computes it while the person tables are made.
-/// Counts add up and latest times take the maximum, so summing the partial
-/// groups per session gives what grouping the events themselves would.
+/// This grouping reads the events themselves, before any join, on the scan's
+/// own strings: the person join of [`event_ctes`] then reads one row per
+/// session instead of one per event. It needs no person, so a build computes
+/// it while the person tables are made. The events with and without a session
+/// id are two branches, so that the common case reads no event ids (a table
+/// whose every event has a session skips the second branch's row groups on
+/// their null counts).
 pub fn session_parts_sql(ctx: &BuildContext, event_types: &[Named]) -> String {
-    let last: String = event_types
+    let types = session_types(event_types);
+    let at = |ty: &str| types.iter().position(|t| t == ty).unwrap_or_default();
+    let mut cols: Vec<String> = SESSION_COUNTS
         .iter()
-        .enumerate()
-        .map(|(i, n)| {
-            format!(
-                ", max(CAST(ev0.event_time AS BIGINT)) FILTER (WHERE ev0.event_type = {}) AS last_{i}",
-                lit(&n.value)
-            )
-        })
+        .map(|(col, ty)| format!("st['{}'] AS {col}", type_stats::count_field(at(ty))))
         .collect();
-    let counts: String = SESSION_COUNTS
-        .iter()
-        .map(|(col, ty)| format!(", count(*) FILTER (WHERE ev0.event_type = {}) AS {col}", lit(ty)))
-        .collect();
+    cols.extend((0..event_types.len()).map(|i| format!("st['{}'] AS last_{i}", type_stats::last_field(i))));
+    let branch = |sid: &str, has_session: &str| {
+        format!(
+            "SELECT ev0.source, {sid} AS sid, {ids}(ev0.customer_id) AS ids, \
+             {stats}(ev0.event_type, CAST(ev0.event_time AS BIGINT)) AS st \
+             FROM {events} ev0 WHERE ev0.event_time < {cutoff} AND ev0.session_id {has_session} \
+             GROUP BY ev0.source, {sid}",
+            ids = crate::distinct_ids::NAME,
+            stats = type_stats::NAME,
+            events = view("events"),
+            cutoff = instant(ctx.cutoff_micros()),
+        )
+    };
     format!(
-        "SELECT ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)) AS sid, \
-         ev0.customer_id{counts}{last} \
-         FROM {events} ev0 WHERE ev0.event_time < {cutoff} \
-         GROUP BY ev0.source, coalesce(ev0.session_id, concat('event:', ev0.event_id)), ev0.customer_id",
-        events = view("events"),
-        cutoff = instant(ctx.cutoff_micros()),
+        "SELECT source, sid, ids, {cols} FROM ({} UNION ALL {})",
+        branch("ev0.session_id", "IS NOT NULL"),
+        branch("concat('event:', ev0.event_id)", "IS NULL"),
+        cols = cols.join(", ")
     )
 }
 
-/// Stitched sessions (`evp`, `s`) over [`SESSION_PARTS`] and their
-/// per-person aggregates (`e`).
+/// The types [`type_stats`] counts in [`session_parts_sql`]: the named event
+/// types (`last_<i>` is type `i`), then the counted types not among them.
+pub fn session_types(event_types: &[Named]) -> Vec<String> {
+    let mut types: Vec<String> = event_types.iter().map(|n| n.value.clone()).collect();
+    for (_, ty) in SESSION_COUNTS {
+        if !types.iter().any(|t| t == ty) {
+            types.push(ty.to_string());
+        }
+    }
+    types
+}
+
+/// Stitched sessions (`s`) over [`SESSION_PARTS`] and their per-person
+/// aggregates (`e`).
+///
+/// A session with one customer id belongs to that id's person (`s1`); one
+/// with several, to their person when they all map to the same one (`sm`);
+/// ids that map to nobody are ignored, and a session without ids belongs to
+/// nobody.
 fn event_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
     let cut = ctx.cutoff_micros();
-    let (joins, person) = person_of_tables("ev", ambiguous);
-    let mut last_of_session = Vec::new();
+    let (one_joins, one_person) = person_of_tables("one", ambiguous);
+    let (many_joins, many_person) = person_of_tables("many", ambiguous);
+    let mut cols: Vec<String> = SESSION_COUNTS.iter().map(|(col, _)| col.to_string()).collect();
     let mut since = Vec::new();
     for (i, n) in dynamic.event_types.iter().enumerate() {
-        last_of_session.push(format!(", max(last_{i}) AS last_{i}"));
+        cols.push(format!("last_{i}"));
         since.push(format!(", ({cut} - max(last_{i})) / {DAY_US} AS {}", ident(&n.column)));
     }
-    let sums: String = SESSION_COUNTS
-        .iter()
-        .map(|(col, _)| format!(", sum({col}) AS {col}"))
-        .collect();
+    let of = |alias: &str| cols.iter().map(|c| format!(", {alias}.{c}")).collect::<String>();
     vec![
-        format!("evp AS (SELECT ev.*, {person} AS pid FROM {SESSION_PARTS} ev {joins})"),
         format!(
-            "s AS (SELECT CASE WHEN min(pid) = max(pid) THEN min(pid) END AS pix{sums}{last} \
-             FROM evp GROUP BY source, sid)",
-            last = last_of_session.concat()
+            "one AS (SELECT ev.source, ev.ids[1] AS customer_id{cols} FROM {SESSION_PARTS} ev \
+             WHERE cardinality(ev.ids) = 1)",
+            cols = of("ev")
+        ),
+        format!(
+            "s1 AS (SELECT {one_person} AS pix{cols} FROM one {one_joins})",
+            cols = of("one")
+        ),
+        format!(
+            "many AS (SELECT source, sid, unnest(ids) AS customer_id FROM {SESSION_PARTS} WHERE cardinality(ids) > 1)"
+        ),
+        format!(
+            "mp AS (SELECT many.source, many.sid, \
+             CASE WHEN min({many_person}) = max({many_person}) THEN min({many_person}) END AS pix \
+             FROM many {many_joins} GROUP BY many.source, many.sid)"
+        ),
+        format!(
+            "sm AS (SELECT mp.pix{cols} FROM {SESSION_PARTS} ev \
+             JOIN mp ON mp.source = ev.source AND mp.sid = ev.sid WHERE cardinality(ev.ids) > 1)",
+            cols = of("ev")
         ),
         format!(
             "e AS (SELECT pix, count(*) AS sessions, sum(n_view) AS views, sum(n_cart) AS cart_adds, \
@@ -273,7 +313,7 @@ fn event_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<Str
                / nullif(count(*) FILTER (WHERE n_view > 0), 0) AS view_to_cart_rate, \
              CAST(count(*) FILTER (WHERE n_purchase > 0) AS DOUBLE) \
                / nullif(count(*) FILTER (WHERE n_cart > 0), 0) AS cart_to_purchase_rate{since} \
-             FROM s WHERE pix IS NOT NULL GROUP BY pix)",
+             FROM (SELECT * FROM s1 UNION ALL SELECT * FROM sm) s WHERE pix IS NOT NULL GROUP BY pix)",
             since = since.concat()
         ),
     ]
@@ -285,6 +325,14 @@ pub fn family_parts(ctx: &BuildContext, family: Family, named: &[Named]) -> (&'s
     match family {
         Family::EventTypes => (SESSION_PARTS, session_parts_sql(ctx, named)),
         Family::TouchChannels => (TOUCH_COUNTS, touch_counts_sql(ctx, named)),
+    }
+}
+
+/// The aggregates the SQL of [`family_parts`] calls, to register first.
+pub fn family_udafs(family: Family, named: &[Named]) -> Vec<AggregateUDF> {
+    match family {
+        Family::EventTypes => vec![crate::distinct_ids::udaf(), type_stats::udaf(session_types(named))],
+        Family::TouchChannels => Vec::new(),
     }
 }
 
@@ -539,7 +587,12 @@ mod tests {
         let d = dynamic();
         let s = features_sql(&ctx(), &d, true);
         let ev = session_parts_sql(&ctx(), &d.event_types);
-        assert!(ev.contains("event_type = 'it''s') AS last_0"), "{ev}");
+        // Event types reach the plan inside the aggregate, not as SQL text.
+        assert!(ev.contains("st['last_0'] AS last_0") && !ev.contains("it's"), "{ev}");
+        let types = session_types(&d.event_types);
+        assert_eq!(types[..2], ["it's".to_string(), "product_view".to_string()]);
+        assert_eq!(types.len(), 1 + SESSION_COUNTS.len());
+        assert!(ev.contains("st['n_1'] AS n_view"), "{ev}");
         assert!(s.contains("AS \"days_since_it_s\""));
         let tc = touch_counts_sql(&ctx(), &d.touch_channels);
         assert!(tc.contains("count(*) FILTER (WHERE tc.channel = 'sms') AS \"touches_sms\""));
@@ -569,7 +622,10 @@ mod tests {
     #[test]
     fn sessions_with_two_persons_belong_to_nobody() {
         let s = features_sql(&ctx(), &dynamic(), true);
-        assert!(s.contains("CASE WHEN min(pid) = max(pid) THEN min(pid) END AS pix"));
+        let person = "coalesce(hx_pu_many.pix, hx_pa_many.pix)";
+        assert!(s.contains(&format!(
+            "CASE WHEN min({person}) = max({person}) THEN min({person}) END AS pix"
+        )));
         assert!(!s.contains("anonymous_links"));
     }
 }

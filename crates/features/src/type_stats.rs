@@ -1,0 +1,428 @@
+//! `hx_type_stats(type, t)`: per group, for each of a build's event types,
+//! how many rows have that type and the latest `t` among them, as one struct
+//! (`n_<k>`, `last_<k>` for the `k`-th type).
+//!
+//! The session summary needs a count and a latest time per event type: with
+//! `FILTER` clauses that is two aggregates per type, each comparing every
+//! event's type with its literal and passing over every row again. This
+//! aggregate finds each row's type once and updates its two numbers, one pass
+//! for all types. The types are fixed when the aggregate is made
+//! ([`udaf`]), so the struct's fields are known when the query is planned.
+//!
+//! Rows whose type is null or not listed, and rows outside a `FILTER`, are
+//! skipped; a null `t` counts but has no time. A type without rows gives
+//! count 0 and a null time.
+
+use std::sync::Arc;
+
+use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray, Int64Array, StructArray};
+use arrow::buffer::NullBuffer;
+use arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
+use datafusion::common::{Result, ScalarValue, exec_err};
+use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
+use datafusion::logical_expr::utils::format_state_name;
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, TypeSignature, Volatility,
+};
+
+/// The SQL name of the aggregate.
+pub const NAME: &str = "hx_type_stats";
+
+/// The field of the row count of the `k`-th type.
+pub fn count_field(k: usize) -> String {
+    format!("n_{k}")
+}
+
+/// The field of the latest time of the `k`-th type.
+pub fn last_field(k: usize) -> String {
+    format!("last_{k}")
+}
+
+/// The aggregate over `types`, ready to register in a session.
+pub fn udaf(types: Vec<String>) -> AggregateUDF {
+    let strings = [DataType::Utf8, DataType::Utf8View, DataType::LargeUtf8];
+    AggregateUDF::new_from_impl(TypeStats {
+        signature: Signature::one_of(
+            strings
+                .into_iter()
+                .map(|t| TypeSignature::Exact(vec![t, DataType::Int64]))
+                .collect(),
+            Volatility::Immutable,
+        ),
+        types,
+    })
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+struct TypeStats {
+    signature: Signature,
+    types: Vec<String>,
+}
+
+/// The fields of the result (and of the state): every count, then every time.
+fn fields(n: usize) -> Fields {
+    let counts = (0..n).map(|k| Field::new(count_field(k), DataType::Int64, false));
+    let lasts = (0..n).map(|k| Field::new(last_field(k), DataType::Int64, true));
+    counts.chain(lasts).collect()
+}
+
+impl AggregateUDFImpl for TypeStats {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn signature(&self) -> &Signature {
+        &self.signature
+    }
+
+    fn return_type(&self, _args: &[DataType]) -> Result<DataType> {
+        Ok(DataType::Struct(fields(self.types.len())))
+    }
+
+    fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
+        Ok(fields(self.types.len())
+            .iter()
+            .map(|f| {
+                Arc::new(Field::new(
+                    format_state_name(args.name, f.name()),
+                    DataType::Int64,
+                    true,
+                ))
+            })
+            .collect())
+    }
+
+    fn accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
+        Ok(Box::new(One(Groups::new(&self.types))))
+    }
+
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        true
+    }
+
+    fn create_groups_accumulator(&self, _args: AccumulatorArgs) -> Result<Box<dyn GroupsAccumulator>> {
+        Ok(Box::new(Groups::new(&self.types)))
+    }
+}
+
+/// No time yet.
+const NONE: i64 = i64::MIN;
+
+/// The position of a type among the listed ones.
+#[derive(Debug)]
+struct Lookup {
+    /// The types with their positions, shortest first (a row's type is
+    /// found by its length before its bytes are compared).
+    types: Vec<(Box<str>, usize)>,
+}
+
+impl Lookup {
+    fn new(types: &[String]) -> Lookup {
+        let mut types: Vec<(Box<str>, usize)> = types.iter().enumerate().map(|(k, t)| (t.as_str().into(), k)).collect();
+        types.sort_by_key(|(t, _)| t.len());
+        Lookup { types }
+    }
+
+    fn position(&self, ty: &str) -> Option<usize> {
+        self.types
+            .iter()
+            .find(|(t, _)| t.len() == ty.len() && **t == *ty)
+            .map(|(_, k)| *k)
+    }
+
+    /// Calls `f(row, type position, t)` for every row with a listed type
+    /// that passes `filter`; `values` are the types and the times.
+    fn each_row(
+        &self,
+        values: &[ArrayRef],
+        filter: Option<&BooleanArray>,
+        mut f: impl FnMut(usize, usize, Option<i64>),
+    ) -> Result<()> {
+        fn go<'a>(
+            lookup: &Lookup,
+            types: impl ArrayAccessor<Item = &'a str>,
+            times: &Int64Array,
+            filter: Option<&BooleanArray>,
+            f: &mut impl FnMut(usize, usize, Option<i64>),
+        ) {
+            for row in 0..times.len() {
+                let passes = filter.is_none_or(|m| m.is_valid(row) && m.value(row));
+                if passes
+                    && types.is_valid(row)
+                    && let Some(k) = lookup.position(types.value(row))
+                {
+                    f(row, k, times.is_valid(row).then(|| times.value(row)));
+                }
+            }
+        }
+        let Some(times) = values[1].as_primitive_opt::<Int64Type>() else {
+            return exec_err!("{NAME} takes BIGINT times, got {}", values[1].data_type());
+        };
+        let a = &values[0];
+        match a.data_type() {
+            DataType::Utf8View => go(self, a.as_string_view(), times, filter, &mut f),
+            DataType::Utf8 => go(self, a.as_string::<i32>(), times, filter, &mut f),
+            DataType::LargeUtf8 => go(self, a.as_string::<i64>(), times, filter, &mut f),
+            other => return exec_err!("{NAME} takes string types, got {other}"),
+        }
+        Ok(())
+    }
+}
+
+/// Every group's counts and latest times, `types` numbers per group.
+#[derive(Debug)]
+struct Groups {
+    lookup: Lookup,
+    types: usize,
+    counts: Vec<i64>,
+    lasts: Vec<i64>,
+}
+
+/// Adds `n` rows with latest time `t` to slot `slot`.
+fn add(counts: &mut [i64], lasts: &mut [i64], slot: usize, n: i64, t: Option<i64>) {
+    counts[slot] += n;
+    if let Some(t) = t {
+        lasts[slot] = lasts[slot].max(t);
+    }
+}
+
+impl Groups {
+    fn new(types: &[String]) -> Groups {
+        Groups {
+            lookup: Lookup::new(types),
+            types: types.len(),
+            counts: Vec::new(),
+            lasts: Vec::new(),
+        }
+    }
+
+    fn resize(&mut self, groups: usize) {
+        self.counts.resize(groups * self.types, 0);
+        self.lasts.resize(groups * self.types, NONE);
+    }
+
+    /// The numbers of the groups `emit_to` names, removed: `(counts, lasts)`.
+    fn take(&mut self, emit_to: EmitTo) -> (Vec<i64>, Vec<i64>) {
+        match emit_to {
+            EmitTo::All => (std::mem::take(&mut self.counts), std::mem::take(&mut self.lasts)),
+            EmitTo::First(n) => {
+                let n = (n * self.types).min(self.counts.len());
+                (self.counts.drain(..n).collect(), self.lasts.drain(..n).collect())
+            }
+        }
+    }
+
+    /// One Int64 column per field of [`fields`].
+    fn columns(&self, counts: &[i64], lasts: &[i64]) -> Vec<ArrayRef> {
+        let groups = counts.len() / self.types.max(1);
+        let mut out: Vec<ArrayRef> = Vec::with_capacity(2 * self.types);
+        for k in 0..self.types {
+            let c: Int64Array = (0..groups).map(|g| counts[g * self.types + k]).collect();
+            out.push(Arc::new(c));
+        }
+        for k in 0..self.types {
+            let l: Int64Array = (0..groups)
+                .map(|g| Some(lasts[g * self.types + k]).filter(|&t| t != NONE))
+                .collect();
+            out.push(Arc::new(l));
+        }
+        out
+    }
+
+    fn result(&self, counts: &[i64], lasts: &[i64]) -> Result<ArrayRef> {
+        let groups = counts.len() / self.types.max(1);
+        if self.types == 0 {
+            return Ok(Arc::new(StructArray::new_empty_fields(groups, None::<NullBuffer>)));
+        }
+        Ok(Arc::new(StructArray::try_new(
+            fields(self.types),
+            self.columns(counts, lasts),
+            None,
+        )?))
+    }
+}
+
+/// Calls `f(row, type position, count, time)` for every number of the
+/// states in `values` (the columns of [`Groups::columns`] for `types` types).
+fn each_state(types: usize, values: &[ArrayRef], mut f: impl FnMut(usize, usize, i64, Option<i64>)) -> Result<()> {
+    if values.len() != 2 * types {
+        return exec_err!("{NAME}: a state has {} columns, not {}", values.len(), 2 * types);
+    }
+    for k in 0..types {
+        let (Some(c), Some(l)) = (
+            values[k].as_primitive_opt::<Int64Type>(),
+            values[types + k].as_primitive_opt::<Int64Type>(),
+        ) else {
+            return exec_err!("{NAME}: a state must be BIGINT columns");
+        };
+        for row in 0..c.len() {
+            if c.is_valid(row) {
+                f(row, k, c.value(row), l.is_valid(row).then(|| l.value(row)));
+            }
+        }
+    }
+    Ok(())
+}
+
+impl GroupsAccumulator for Groups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        self.resize(total_num_groups);
+        let (types, counts, lasts) = (self.types, &mut self.counts, &mut self.lasts);
+        self.lookup.each_row(values, opt_filter, |row, k, t| {
+            add(counts, lasts, group_indices[row] * types + k, 1, t)
+        })
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let (counts, lasts) = self.take(emit_to);
+        self.result(&counts, &lasts)
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let (counts, lasts) = self.take(emit_to);
+        Ok(self.columns(&counts, &lasts))
+    }
+
+    fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
+        self.resize(total_num_groups);
+        let (types, counts, lasts) = (self.types, &mut self.counts, &mut self.lasts);
+        each_state(types, values, |row, k, n, t| {
+            add(counts, lasts, group_indices[row] * types + k, n, t)
+        })
+    }
+
+    fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
+        let rows = values[1].len();
+        let mut counts = vec![0; rows * self.types];
+        let mut lasts = vec![NONE; rows * self.types];
+        self.lookup.each_row(values, opt_filter, |row, k, t| {
+            counts[row * self.types + k] = 1;
+            lasts[row * self.types + k] = t.unwrap_or(NONE);
+        })?;
+        Ok(self.columns(&counts, &lasts))
+    }
+
+    fn size(&self) -> usize {
+        (self.counts.capacity() + self.lasts.capacity()) * std::mem::size_of::<i64>()
+    }
+}
+
+/// The numbers of one group (aggregation without `GROUP BY`).
+#[derive(Debug)]
+struct One(Groups);
+
+impl Accumulator for One {
+    fn update_batch(&mut self, values: &[ArrayRef]) -> Result<()> {
+        let g = vec![0; values[1].len()];
+        GroupsAccumulator::update_batch(&mut self.0, values, &g, None, 1)
+    }
+
+    fn evaluate(&mut self) -> Result<ScalarValue> {
+        self.0.resize(1);
+        let array = self.0.result(&self.0.counts, &self.0.lasts)?;
+        ScalarValue::try_from_array(&array, 0)
+    }
+
+    fn size(&self) -> usize {
+        std::mem::size_of_val(self) + GroupsAccumulator::size(&self.0)
+    }
+
+    fn state(&mut self) -> Result<Vec<ScalarValue>> {
+        self.0.resize(1);
+        self.0
+            .columns(&self.0.counts, &self.0.lasts)
+            .iter()
+            .map(|c| ScalarValue::try_from_array(c, 0))
+            .collect()
+    }
+
+    fn merge_batch(&mut self, states: &[ArrayRef]) -> Result<()> {
+        let g = vec![0; states.first().map_or(0, |s| s.len())];
+        GroupsAccumulator::merge_batch(&mut self.0, states, &g, 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::prelude::{SessionConfig, SessionContext};
+
+    async fn rows(ctx: &SessionContext, sql: &str) -> String {
+        let b = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
+        arrow::util::pretty::pretty_format_batches(&b).expect("fmt").to_string()
+    }
+
+    /// Equal to a `count` and a `max` with `FILTER` per type, through partial
+    /// and final aggregation over several partitions, with nulls, unlisted
+    /// types, filters and every string type.
+    #[tokio::test]
+    async fn equals_filtered_counts_and_maxima() {
+        let cfg = SessionConfig::new().with_target_partitions(3).with_batch_size(5);
+        let ctx = SessionContext::new_with_config(cfg);
+        let types = ["view", "cart", "a_longer_type_name", "absent"];
+        ctx.register_udaf(udaf(types.iter().map(|t| t.to_string()).collect()));
+        let mut values = Vec::new();
+        for i in 0..400i64 {
+            let ty = match i % 7 {
+                0 => "NULL".to_string(),
+                1 => "'other'".to_string(),
+                2 | 3 => "'view'".to_string(),
+                4 => "'cart'".to_string(),
+                _ => "'a_longer_type_name'".to_string(),
+            };
+            let t = if i % 11 == 0 {
+                "NULL".to_string()
+            } else {
+                ((i * 37) % 1009).to_string()
+            };
+            values.push(format!("({}, {ty}, CAST({t} AS BIGINT), {})", i % 9, i % 4 != 0));
+        }
+        ctx.sql(&format!(
+            "CREATE TABLE v(g BIGINT, ty VARCHAR, t BIGINT, keep BOOLEAN) AS VALUES {}",
+            values.join(", ")
+        ))
+        .await
+        .expect("create")
+        .collect()
+        .await
+        .expect("fill");
+        let reference: Vec<String> = types
+            .iter()
+            .enumerate()
+            .map(|(k, ty)| {
+                format!(
+                    "count(*) FILTER (WHERE keep AND ty = '{ty}') AS n_{k}, max(t) FILTER (WHERE keep AND ty = '{ty}') AS last_{k}"
+                )
+            })
+            .collect();
+        let want = rows(
+            &ctx,
+            &format!("SELECT g, {} FROM v GROUP BY g ORDER BY g", reference.join(", ")),
+        )
+        .await;
+        for col in ["ty", "arrow_cast(ty, 'Utf8View')", "arrow_cast(ty, 'LargeUtf8')"] {
+            let fields: Vec<String> = (0..types.len())
+                .map(|k| format!("s['n_{k}'] AS n_{k}, s['last_{k}'] AS last_{k}"))
+                .collect();
+            let got = rows(
+                &ctx,
+                &format!(
+                    "SELECT g, {} FROM (SELECT g, {NAME}({col}, t) FILTER (WHERE keep) AS s FROM v GROUP BY g) ORDER BY g",
+                    fields.join(", ")
+                ),
+            )
+            .await;
+            assert_eq!(got, want, "{col}");
+        }
+        assert!(want.contains("| 0   |"), "the absent type counts 0:\n{want}");
+        let all = rows(&ctx, &format!("SELECT {NAME}(ty, t)['n_1'] AS n FROM v")).await;
+        let cart = rows(&ctx, "SELECT count(*) AS n FROM v WHERE ty = 'cart'").await;
+        assert_eq!(all, cart);
+    }
+}
