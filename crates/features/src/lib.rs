@@ -19,11 +19,13 @@ several aggregates, so the person-mapped orders are materialised once.
 **Why it is shaped for speed.** The stage is measured against DuckDB on the
 bench's M data, so the plans avoid what costs DataFusion most: persons get
 build-local integer keys ([`persons`], one numbering of the identity links)
-so millions of rows group and join on integers; events are counted per
-session and customer, and touches per customer record, as tables of their
-own made while the person tables are (a sixth of the events reach the
-person join); the tables whose rows are grouped before anything is kept are
-read as string views;
+so millions of rows group and join on integers; events are summarised per
+session, with the session's customer ids ([`distinct_ids`]) and each event
+type's count and latest time in one aggregate ([`type_stats`]), and touches
+per customer record, as tables of their own made while the person tables
+are (one row in seven of the events reaches the person join, and a session
+with one customer id needs no regrouping after it); the tables whose rows
+are grouped before anything is kept are read as string views;
 the earliest account of each person is the minimum of one global order of
 the accounts rather than a window per person ([`attributes`]); small build
 sides are broadcast instead of repartitioning both inputs; the per-person aggregates run as separate queries

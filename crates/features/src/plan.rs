@@ -449,15 +449,18 @@ pub fn features_sql(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> S
 }
 
 /// The per-person aggregates the features query joins, with their aliases.
+///
+/// Narrowest first: each join copies the columns the joins before it
+/// gathered, so the widest aggregates (`f`, `e`) are joined last.
 const AGGREGATES: [(&str, &str); 8] = [
-    ("f", "f"),
     ("m_channel", "ch"),
     ("m_hour", "hr"),
     ("m_weekday", "wd"),
-    ("k", "k"),
-    ("e", "e"),
     ("t", "t"),
+    ("k", "k"),
     ("x", "x"),
+    ("e", "e"),
+    ("f", "f"),
 ];
 
 fn all_ctes(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> Vec<String> {
