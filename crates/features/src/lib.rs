@@ -153,9 +153,11 @@ async fn plan_features(
     let mut select = vec![ident("person_id")];
     select.extend(columns.iter().map(ident));
     select.push(lit(as_of_literal(ctx)).alias("as_of"));
+    // Persons are numbered in `person_id` order: sorting on the number gives
+    // the same order as sorting on the strings, with integer comparisons.
     let features = with_user
-        .select(select)
-        .and_then(|df| df.sort_by(vec![ident("person_id")]))
+        .sort_by(vec![ident(plan::PERSON_ORDER)])
+        .and_then(|df| df.select(select))
         .map_err(step("features"))?;
     Ok((features, columns))
 }

@@ -42,6 +42,10 @@ pub const ACCOUNTS: &str = "hx_accounts";
 pub const ORDERS: &str = "hx_o";
 /// The person attributes with `pix`, registered before the features query runs.
 pub const ATTRS: &str = "hx_attrs";
+/// The column of the features query that orders its rows by `person_id`:
+/// the person's number, which [`crate::persons::links_table_sql`] gives in
+/// `person_id` order (dropped from the output).
+pub const PERSON_ORDER: &str = "hx_person_order";
 /// The events per session with its customer ids ([`session_parts_sql`]).
 pub const SESSION_PARTS: &str = "hx_ev";
 /// The touches per customer record ([`touch_counts_sql`]).
@@ -437,7 +441,7 @@ pub fn columns(ctx: &BuildContext, dynamic: &Dynamic) -> Vec<Column> {
 }
 
 /// The features query: `person_id`, the built-in columns, then the person
-/// attributes user features may use ([`SCOPE_ATTRIBUTES`], dropped from the
+/// attributes user features may use ([`SCOPE_ATTRIBUTES`]) and [`PERSON_ORDER`] (both dropped from the
 /// output). Needs [`ORDERS`], [`ATTRS`] and the person tables of
 /// [`crate::persons`] registered.
 pub fn features_sql(ctx: &BuildContext, dynamic: &Dynamic, ambiguous: bool) -> String {
@@ -521,6 +525,7 @@ fn final_select(ctx: &BuildContext, dynamic: &Dynamic, table: impl Fn(&str) -> S
             .map(|c| format!("{} AS {}", c.select, ident(&c.name))),
     );
     select.extend(SCOPE_ATTRIBUTES.iter().map(|a| format!("a.{a} AS {a}")));
+    select.push(format!("a.pix AS {PERSON_ORDER}"));
     let joins: String = AGGREGATES
         .iter()
         .map(|(cte, alias)| format!(" LEFT JOIN {} {alias} ON {alias}.pix = a.pix", table(cte)))
