@@ -285,21 +285,13 @@ impl Accumulator for One {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::prelude::{SessionConfig, SessionContext};
-
-    async fn rows(ctx: &SessionContext, sql: &str) -> String {
-        let b = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
-        arrow::util::pretty::pretty_format_batches(&b).expect("fmt").to_string()
-    }
+    use crate::udaf_tests::{rows, session};
 
     /// Equal to `array_agg(DISTINCT …)` sorted, through partial and final
     /// aggregation over several partitions, with filters and nulls, over
     /// plain strings and string views.
     #[tokio::test]
     async fn equals_sorted_distinct_array_agg() {
-        let cfg = SessionConfig::new().with_target_partitions(3).with_batch_size(7);
-        let ctx = SessionContext::new_with_config(cfg);
-        ctx.register_udaf(udaf());
         let mut values = Vec::new();
         for i in 0..500i64 {
             let g = i % 11;
@@ -311,15 +303,7 @@ mod tests {
             };
             values.push(format!("({g}, {id}, {})", i % 5 != 0));
         }
-        ctx.sql(&format!(
-            "CREATE TABLE v(g BIGINT, id VARCHAR, keep BOOLEAN) AS VALUES {}",
-            values.join(", ")
-        ))
-        .await
-        .expect("create")
-        .collect()
-        .await
-        .expect("fill");
+        let ctx = session(udaf(), 7, "g BIGINT, id VARCHAR, keep BOOLEAN", &values).await;
         for col in ["id", "arrow_cast(id, 'Utf8View')", "arrow_cast(id, 'LargeUtf8')"] {
             let ours = rows(
                 &ctx,

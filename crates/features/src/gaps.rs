@@ -231,7 +231,7 @@ impl Accumulator for One {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::prelude::SessionContext;
+    use crate::udaf_tests::session;
 
     #[test]
     fn gaps_of_sorted_values() {
@@ -245,9 +245,6 @@ mod tests {
     /// through partial and final aggregation (several partitions).
     #[tokio::test]
     async fn equals_stddev_of_lag_gaps() {
-        let cfg = datafusion::prelude::SessionConfig::new().with_target_partitions(3);
-        let ctx = SessionContext::new_with_config(cfg);
-        ctx.register_udaf(udaf());
         let mut rows = Vec::new();
         for i in 0..600i64 {
             let g = i % 7;
@@ -256,15 +253,7 @@ mod tests {
             let t = if i % 13 == 0 { "NULL".to_string() } else { t.to_string() };
             rows.push(format!("({g}, CAST({t} AS BIGINT), {keep})"));
         }
-        ctx.sql(&format!(
-            "CREATE TABLE v(g BIGINT, t BIGINT, keep BOOLEAN) AS VALUES {}",
-            rows.join(", ")
-        ))
-        .await
-        .expect("create")
-        .collect()
-        .await
-        .expect("fill");
+        let ctx = session(udaf(), 16, "g BIGINT, t BIGINT, keep BOOLEAN", &rows).await;
         let ours = "SELECT g, hx_gap_std(t) FILTER (WHERE keep) AS s FROM v GROUP BY g ORDER BY g";
         let lag = "SELECT g, stddev(gap) AS s FROM (SELECT g, t - lag(t) OVER (PARTITION BY g ORDER BY t) AS gap \
                    FROM v WHERE keep AND t IS NOT NULL) GROUP BY g ORDER BY g";

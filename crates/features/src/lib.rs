@@ -67,6 +67,8 @@ pub mod plan;
 #[cfg(test)]
 mod run_tests;
 pub mod type_stats;
+#[cfg(test)]
+mod udaf_tests;
 pub mod user;
 
 use std::time::Instant;

@@ -351,22 +351,14 @@ impl Accumulator for One {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::prelude::{SessionConfig, SessionContext};
-
-    async fn rows(ctx: &SessionContext, sql: &str) -> String {
-        let b = ctx.sql(sql).await.expect("plan").collect().await.expect("run");
-        arrow::util::pretty::pretty_format_batches(&b).expect("fmt").to_string()
-    }
+    use crate::udaf_tests::{rows, session};
 
     /// Equal to a `count` and a `max` with `FILTER` per type, through partial
     /// and final aggregation over several partitions, with nulls, unlisted
     /// types, filters and every string type.
     #[tokio::test]
     async fn equals_filtered_counts_and_maxima() {
-        let cfg = SessionConfig::new().with_target_partitions(3).with_batch_size(5);
-        let ctx = SessionContext::new_with_config(cfg);
         let types = ["view", "cart", "a_longer_type_name", "absent"];
-        ctx.register_udaf(udaf(types.iter().map(|t| t.to_string()).collect()));
         let mut values = Vec::new();
         for i in 0..400i64 {
             let ty = match i % 7 {
@@ -383,15 +375,13 @@ mod tests {
             };
             values.push(format!("({}, {ty}, CAST({t} AS BIGINT), {})", i % 9, i % 4 != 0));
         }
-        ctx.sql(&format!(
-            "CREATE TABLE v(g BIGINT, ty VARCHAR, t BIGINT, keep BOOLEAN) AS VALUES {}",
-            values.join(", ")
-        ))
-        .await
-        .expect("create")
-        .collect()
-        .await
-        .expect("fill");
+        let ctx = session(
+            udaf(types.iter().map(|t| t.to_string()).collect()),
+            5,
+            "g BIGINT, ty VARCHAR, t BIGINT, keep BOOLEAN",
+            &values,
+        )
+        .await;
         let reference: Vec<String> = types
             .iter()
             .enumerate()
