@@ -31,13 +31,21 @@ pub const NAME: &str = "hx_distinct_ids";
 
 /// The aggregate, ready to register in a session.
 pub fn udaf() -> AggregateUDF {
-    let strings = [DataType::Utf8, DataType::Utf8View, DataType::LargeUtf8];
     AggregateUDF::new_from_impl(DistinctIds {
-        signature: Signature::one_of(
-            strings.into_iter().map(|t| TypeSignature::Exact(vec![t])).collect(),
-            Volatility::Immutable,
-        ),
+        signature: string_signature(&[]),
     })
+}
+
+/// The signature of an aggregate of a string of any Arrow string type
+/// (the scan's views or plain strings), then the arguments `rest`.
+pub(crate) fn string_signature(rest: &[DataType]) -> Signature {
+    let strings = [DataType::Utf8, DataType::Utf8View, DataType::LargeUtf8];
+    let exact = strings.into_iter().map(|t| {
+        let mut args = vec![t];
+        args.extend_from_slice(rest);
+        TypeSignature::Exact(args)
+    });
+    Signature::one_of(exact.collect(), Volatility::Immutable)
 }
 
 #[derive(Debug, PartialEq, Eq, Hash)]

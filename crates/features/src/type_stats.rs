@@ -21,9 +21,7 @@ use arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{
-    Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, TypeSignature, Volatility,
-};
+use datafusion::logical_expr::{Accumulator, AggregateUDF, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature};
 
 /// The SQL name of the aggregate.
 pub const NAME: &str = "hx_type_stats";
@@ -40,15 +38,8 @@ pub fn last_field(k: usize) -> String {
 
 /// The aggregate over `types`, ready to register in a session.
 pub fn udaf(types: Vec<String>) -> AggregateUDF {
-    let strings = [DataType::Utf8, DataType::Utf8View, DataType::LargeUtf8];
     AggregateUDF::new_from_impl(TypeStats {
-        signature: Signature::one_of(
-            strings
-                .into_iter()
-                .map(|t| TypeSignature::Exact(vec![t, DataType::Int64]))
-                .collect(),
-            Volatility::Immutable,
-        ),
+        signature: crate::distinct_ids::string_signature(&[DataType::Int64]),
         types,
     })
 }
