@@ -477,6 +477,10 @@ async fn unknown_columns_of_user_features_stop_the_check_and_the_run() {
     ] {
         let msg = err.to_string();
         assert!(msg.contains("`ratio`") && msg.contains("`tenure_dayz`"), "{msg}");
+        assert!(
+            !msg.contains(crate::plan::PERSON_ORDER),
+            "internal columns are not offered: {msg}"
+        );
     }
     assert!(!ws.tables().exists("features"), "nothing written");
 }

@@ -36,7 +36,7 @@ fn available(schema: &DFSchema) -> String {
         .fields()
         .iter()
         .map(|f| f.name().as_str())
-        .filter(|n| *n != "person_id")
+        .filter(|n| *n != "person_id" && *n != crate::plan::PERSON_ORDER)
         .collect();
     names.join(", ")
 }
