@@ -6,9 +6,14 @@
 //! ones, and `huaxiang sql` presents them in the workspace zone again.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+use datafusion::error::DataFusionError;
+use datafusion::execution::SendableRecordBatchStream;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use futures::StreamExt;
 use huaxiang_store::table::plain_strings;
 
 use crate::error::Result;
@@ -45,6 +50,22 @@ pub fn to_stored(b: &RecordBatch, schema: &SchemaRef) -> Result<RecordBatch> {
         }
     }
     Ok(RecordBatch::try_new(schema.clone(), cols)?)
+}
+
+/// `stream` converted batch by batch to `schema` (from [`stored_schema`]),
+/// its rows added to `rows`.
+pub fn stored_stream(
+    stream: SendableRecordBatchStream,
+    schema: SchemaRef,
+    rows: Arc<AtomicUsize>,
+) -> SendableRecordBatchStream {
+    let out = schema.clone();
+    let converted = stream.map(move |b| {
+        let b = to_stored(&b?, &schema).map_err(|e| DataFusionError::External(Box::new(e)))?;
+        rows.fetch_add(b.num_rows(), Ordering::Relaxed);
+        Ok(b)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(out, converted))
 }
 
 #[cfg(test)]

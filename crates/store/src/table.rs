@@ -2,9 +2,11 @@
 
 use std::num::NonZeroU64;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
+use datafusion::execution::SendableRecordBatchStream;
 use deltalake::DeltaTable;
 use deltalake::kernel::Transaction;
 use deltalake::kernel::transaction::CommitProperties;
@@ -131,22 +133,40 @@ impl Tables {
         batches: Vec<RecordBatch>,
         metadata: serde_json::Map<String, serde_json::Value>,
     ) -> Result<u64> {
-        let table = self.ensure(name, schema.clone()).await?;
-        let props = writer_properties(name, &schema);
         let batches = if batches.is_empty() {
-            vec![RecordBatch::new_empty(schema)]
+            vec![RecordBatch::new_empty(schema.clone())]
         } else {
             batches
         };
-        let table = table
-            .write(batches)
-            .with_writer_properties(props)
-            .with_save_mode(SaveMode::Overwrite)
-            .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
-            .with_commit_properties(CommitProperties::default().with_metadata(metadata))
-            .await
-            .map_err(delta(name))?;
-        Ok(table.version().unwrap_or(0))
+        let table = self.ensure(name, schema.clone()).await?;
+        let write = table.write(batches);
+        commit_overwrite(name, &schema, write, metadata).await
+    }
+
+    /// Like [`Tables::overwrite`], with the rows of `streams` (each of
+    /// `schema`) encoded as they come: the Parquet writer works while the
+    /// streams' plans still compute, instead of after them. All rows are in
+    /// one commit or none is; a stream's error fails the write.
+    pub async fn overwrite_streams(
+        &self,
+        name: &str,
+        schema: SchemaRef,
+        streams: Vec<SendableRecordBatchStream>,
+        metadata: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<u64> {
+        use datafusion::catalog::streaming::StreamingTable;
+        use datafusion::datasource::provider_as_source;
+        use datafusion::logical_expr::LogicalPlanBuilder;
+        use datafusion::physical_plan::streaming::PartitionStream;
+        let table = self.ensure(name, schema.clone()).await?;
+        let parts: Vec<Arc<dyn PartitionStream>> = streams
+            .into_iter()
+            .map(|s| Arc::new(TakeOnce::new(schema.clone(), s)) as Arc<dyn PartitionStream>)
+            .collect();
+        let source = StreamingTable::try_new(schema.clone(), parts)?;
+        let plan = LogicalPlanBuilder::scan(name, provider_as_source(Arc::new(source)), None)?.build()?;
+        let write = table.write(Vec::new()).with_input_plan(plan);
+        commit_overwrite(name, &schema, write, metadata).await
     }
 
     /// Reads every row of table `name` (small derived tables and tests).
@@ -166,6 +186,63 @@ impl Tables {
     }
 }
 
+/// Commits `write` as the new whole content of table `name` (schema `schema`).
+async fn commit_overwrite(
+    name: &str,
+    schema: &SchemaRef,
+    write: deltalake::operations::write::WriteBuilder,
+    metadata: serde_json::Map<String, serde_json::Value>,
+) -> Result<u64> {
+    let table = write
+        .with_writer_properties(writer_properties(name, schema))
+        .with_save_mode(SaveMode::Overwrite)
+        .with_schema_mode(deltalake::operations::write::SchemaMode::Overwrite)
+        .with_commit_properties(CommitProperties::default().with_metadata(metadata))
+        .await
+        .map_err(delta(name))?;
+    Ok(table.version().unwrap_or(0))
+}
+
+/// One partition of an [`Tables::overwrite_streams`] source: a stream that
+/// was already started, handed out once.
+struct TakeOnce {
+    schema: SchemaRef,
+    stream: std::sync::Mutex<Option<SendableRecordBatchStream>>,
+}
+
+impl TakeOnce {
+    fn new(schema: SchemaRef, stream: SendableRecordBatchStream) -> TakeOnce {
+        TakeOnce {
+            schema,
+            stream: std::sync::Mutex::new(Some(stream)),
+        }
+    }
+}
+
+impl std::fmt::Debug for TakeOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TakeOnce").field("schema", &self.schema).finish()
+    }
+}
+
+impl datafusion::physical_plan::streaming::PartitionStream for TakeOnce {
+    fn schema(&self) -> &SchemaRef {
+        &self.schema
+    }
+
+    fn execute(&self, _ctx: Arc<datafusion::execution::TaskContext>) -> SendableRecordBatchStream {
+        use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+        let taken = self.stream.lock().ok().and_then(|mut s| s.take());
+        taken.unwrap_or_else(|| {
+            let err = datafusion::error::DataFusionError::Internal("a write source stream was read twice".into());
+            Box::pin(RecordBatchStreamAdapter::new(
+                self.schema.clone(),
+                futures::stream::once(async move { Err(err) }),
+            ))
+        })
+    }
+}
+
 /// Rows per Parquet row group: a writer holds one row group in memory.
 const ROW_GROUP_ROWS: usize = 256 * 1024;
 
@@ -173,14 +250,15 @@ const ROW_GROUP_ROWS: usize = 256 * 1024;
 /// and no dictionary for columns whose values hardly repeat: floating-point
 /// columns, record ids and line numbers, a canonical table's one-column key
 /// (`event_id`, `customer_id` of `customers`, …), keyed hashes (`*_hash`) and
-/// the encrypted values beside them. A dictionary there only costs a hash of
-/// every value before the writer falls back to plain pages. Hashes and
-/// ciphertexts are stored uncompressed.
+/// the encrypted values beside them; nor for the numbers of derived tables.
+/// A dictionary there only costs a hash of every value before the writer
+/// falls back to plain pages. Hashes and ciphertexts are stored uncompressed.
 fn writer_properties(table: &str, schema: &SchemaRef) -> deltalake::parquet::file::properties::WriterProperties {
     use arrow::datatypes::DataType;
     use deltalake::parquet::schema::types::ColumnPath;
     let names: std::collections::HashSet<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    let key = match huaxiang_core::schema::table(table).map(|t| t.key) {
+    let canonical = huaxiang_core::schema::table(table);
+    let key = match canonical.as_ref().map(|t| t.key) {
         Some([one]) => Some(*one),
         _ => None,
     };
@@ -193,7 +271,12 @@ fn writer_properties(table: &str, schema: &SchemaRef) -> deltalake::parquet::fil
         // shorten in them and only costs a pass over every byte.
         let random = name.ends_with("_hash") || names.contains(format!("{name}_hash").as_str());
         let unique = random || matches!(name, "record_id" | "_line") || key == Some(name);
-        if unique || matches!(f.data_type(), DataType::Float64 | DataType::Float32) {
+        let float = matches!(f.data_type(), DataType::Float64 | DataType::Float32);
+        // A derived table is rewritten whole by a build that waits for the
+        // write: its numbers (counts, scores, day counts) go without a
+        // dictionary, a third less encoding work for a third more bytes.
+        let derived_number = canonical.is_none() && f.data_type().is_numeric();
+        if unique || float || derived_number {
             props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
         }
         if random {
@@ -306,4 +389,74 @@ pub fn plain_strings(b: &RecordBatch) -> Result<RecordBatch> {
         }
     }
     Ok(RecordBatch::try_new(std::sync::Arc::new(Schema::new(fields)), cols)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow::array::{Array, Int64Array};
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+
+    fn schema() -> SchemaRef {
+        Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, true)]))
+    }
+
+    fn batch(values: &[i64]) -> RecordBatch {
+        RecordBatch::try_new(schema(), vec![Arc::new(Int64Array::from(values.to_vec()))]).expect("batch")
+    }
+
+    fn stream(items: Vec<datafusion::error::Result<RecordBatch>>) -> SendableRecordBatchStream {
+        Box::pin(RecordBatchStreamAdapter::new(schema(), futures::stream::iter(items)))
+    }
+
+    async fn values(tables: &Tables) -> Vec<i64> {
+        let mut out: Vec<i64> = Vec::new();
+        for b in tables.read_all("derived").await.expect("read") {
+            let a = b.column(0).as_any().downcast_ref::<Int64Array>().expect("ints");
+            out.extend(a.iter().flatten());
+        }
+        out.sort_unstable();
+        out
+    }
+
+    #[tokio::test]
+    async fn streams_replace_the_table_in_one_commit_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let tables = Tables::new(dir.path().to_path_buf());
+        let meta = serde_json::Map::new;
+        tables
+            .overwrite("derived", schema(), vec![batch(&[1, 2])], meta())
+            .await
+            .expect("first");
+        let before = tables.version("derived").await.expect("version");
+
+        // Two streams, several batches each: every row, one new version.
+        let streams = vec![
+            stream(vec![Ok(batch(&[10, 11])), Ok(batch(&[12]))]),
+            stream(vec![Ok(batch(&[20])), Ok(batch(&[21, 22]))]),
+        ];
+        let v = tables
+            .overwrite_streams("derived", schema(), streams, meta())
+            .await
+            .expect("streams");
+        assert_eq!(Some(v), before.map(|b| b + 1));
+        assert_eq!(values(&tables).await, [10, 11, 12, 20, 21, 22]);
+
+        // A stream that fails half way commits nothing.
+        let failing = vec![
+            stream(vec![Ok(batch(&[30]))]),
+            stream(vec![
+                Ok(batch(&[40])),
+                Err(datafusion::error::DataFusionError::Execution("boom".into())),
+            ]),
+        ];
+        let err = tables
+            .overwrite_streams("derived", schema(), failing, meta())
+            .await
+            .expect_err("a failing stream fails the write");
+        assert!(err.to_string().contains("boom"), "{err}");
+        assert_eq!(tables.version("derived").await.expect("version"), Some(v));
+        assert_eq!(values(&tables).await, [10, 11, 12, 20, 21, 22]);
+    }
 }
