@@ -152,7 +152,12 @@ pub async fn materialise(ctx: &SessionContext, name: &str, sql: &str, what: &str
     let start = std::time::Instant::now();
     let df = ctx.sql(sql).await.map_err(step(what))?;
     let schema = std::sync::Arc::new(df.schema().as_arrow().clone());
-    let parts = df.collect_partitioned().await.map_err(step(what))?;
+    let task = std::sync::Arc::new(df.task_ctx());
+    let plan = df.create_physical_plan().await.map_err(step(what))?;
+    let parts = datafusion::physical_plan::collect_partitioned(plan.clone(), task)
+        .await
+        .map_err(step(what))?;
+    trace_metrics(name, plan.as_ref());
     let rows = parts.iter().flatten().map(|b| b.num_rows()).sum();
     let table = MemTable::try_new(schema, parts).map_err(step(what))?;
     ctx.deregister_table(name).map_err(step(what))?;
@@ -165,6 +170,15 @@ pub async fn materialise(ctx: &SessionContext, name: &str, sql: &str, what: &str
         "materialised"
     );
     Ok(rows)
+}
+
+/// With `HUAXIANG_LOG=huaxiang_features=trace`, logs the executed `plan` of
+/// table `name` with its metrics: where the time of each table went.
+pub fn trace_metrics(name: &str, plan: &dyn datafusion::physical_plan::ExecutionPlan) {
+    if tracing::enabled!(tracing::Level::TRACE) {
+        let shown = datafusion::physical_plan::display::DisplayableExecutionPlan::with_metrics(plan).indent(true);
+        tracing::trace!(table = name, "plan with metrics:\n{shown}");
+    }
 }
 
 /// Registers the result of `sql` as view `name`, computed where it is read

@@ -394,9 +394,9 @@ pub async fn run(ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value
     let schema = output::stored_schema(features.schema().as_arrow());
     let rows = Arc::new(AtomicUsize::new(0));
     let w = Instant::now();
-    let streams = features
-        .execute_stream_partitioned()
-        .await
+    let task = Arc::new(features.task_ctx());
+    let plan = features.create_physical_plan().await.map_err(step("features"))?;
+    let streams = datafusion::physical_plan::execute_stream_partitioned(plan.clone(), task)
         .map_err(step("features"))?
         .into_iter()
         .map(|s| output::stored_stream(s, schema.clone(), rows.clone()))
@@ -408,6 +408,7 @@ pub async fn run(ws: &Workspace, ctx: &BuildContext) -> Result<serde_json::Value
         tables.overwrite_streams(TABLE, schema, streams, meta(attr_rows))
     )?;
     let write_s = w.elapsed().as_secs_f64();
+    inputs::trace_metrics(TABLE, plan.as_ref());
     let persons = rows.load(Ordering::Relaxed);
     let mut details = json!({
         "persons": persons,

@@ -15,8 +15,9 @@
 
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray, Int64Array, StructArray};
-use arrow::buffer::NullBuffer;
+use arrow::array::builder::make_view;
+use arrow::array::{Array, ArrayRef, AsArray, BooleanArray, Int64Array, StringViewArray, StructArray};
+use arrow::buffer::{BooleanBuffer, NullBuffer};
 use arrow::datatypes::{DataType, Field, FieldRef, Fields, Int64Type};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
@@ -105,13 +106,25 @@ struct Lookup {
     /// The types with their positions, shortest first (a row's type is
     /// found by its length before its bytes are compared).
     types: Vec<(Box<str>, usize)>,
+    /// The types of up to 12 bytes as the string view that holds them
+    /// inline, with their positions: a row of a view array is one integer
+    /// comparison away from its type.
+    inline: Vec<(u128, usize)>,
 }
+
+/// The longest string a view holds inline.
+const INLINE: usize = 12;
 
 impl Lookup {
     fn new(types: &[String]) -> Lookup {
         let mut types: Vec<(Box<str>, usize)> = types.iter().enumerate().map(|(k, t)| (t.as_str().into(), k)).collect();
         types.sort_by_key(|(t, _)| t.len());
-        Lookup { types }
+        let inline = types
+            .iter()
+            .filter(|(t, _)| t.len() <= INLINE)
+            .map(|(t, k)| (make_view(t.as_bytes(), 0, 0), *k))
+            .collect();
+        Lookup { types, inline }
     }
 
     fn position(&self, ty: &str) -> Option<usize> {
@@ -119,6 +132,15 @@ impl Lookup {
             .iter()
             .find(|(t, _)| t.len() == ty.len() && **t == *ty)
             .map(|(_, k)| *k)
+    }
+
+    /// The position of row `row` of a view array whose view is `view`.
+    fn position_of_view(&self, view: u128, array: &StringViewArray, row: usize) -> Option<usize> {
+        if (view as u32) as usize <= INLINE {
+            self.inline.iter().find(|(v, _)| *v == view).map(|(_, k)| *k)
+        } else {
+            self.position(array.value(row))
+        }
     }
 
     /// Calls `f(row, type position, t)` for every row with a listed type
@@ -129,18 +151,18 @@ impl Lookup {
         filter: Option<&BooleanArray>,
         mut f: impl FnMut(usize, usize, Option<i64>),
     ) -> Result<()> {
-        fn go<'a>(
-            lookup: &Lookup,
-            types: impl ArrayAccessor<Item = &'a str>,
+        fn go(
+            types: &dyn Array,
             times: &Int64Array,
             filter: Option<&BooleanArray>,
+            position: impl Fn(usize) -> Option<usize>,
             f: &mut impl FnMut(usize, usize, Option<i64>),
         ) {
             for row in 0..times.len() {
                 let passes = filter.is_none_or(|m| m.is_valid(row) && m.value(row));
                 if passes
                     && types.is_valid(row)
-                    && let Some(k) = lookup.position(types.value(row))
+                    && let Some(k) = position(row)
                 {
                     f(row, k, times.is_valid(row).then(|| times.value(row)));
                 }
@@ -151,90 +173,113 @@ impl Lookup {
         };
         let a = &values[0];
         match a.data_type() {
-            DataType::Utf8View => go(self, a.as_string_view(), times, filter, &mut f),
-            DataType::Utf8 => go(self, a.as_string::<i32>(), times, filter, &mut f),
-            DataType::LargeUtf8 => go(self, a.as_string::<i64>(), times, filter, &mut f),
+            DataType::Utf8View => {
+                let views = a.as_string_view();
+                let raw = views.views();
+                go(
+                    views,
+                    times,
+                    filter,
+                    |row| self.position_of_view(raw[row], views, row),
+                    &mut f,
+                )
+            }
+            DataType::Utf8 => {
+                let strings = a.as_string::<i32>();
+                go(strings, times, filter, |row| self.position(strings.value(row)), &mut f)
+            }
+            DataType::LargeUtf8 => {
+                let strings = a.as_string::<i64>();
+                go(strings, times, filter, |row| self.position(strings.value(row)), &mut f)
+            }
             other => return exec_err!("{NAME} takes string types, got {other}"),
         }
         Ok(())
     }
 }
 
-/// Every group's counts and latest times, `types` numbers per group.
+/// Every group's counts and latest times, one vector per type (so that each
+/// becomes an output column as it is, without a copy).
 #[derive(Debug)]
 struct Groups {
     lookup: Lookup,
-    types: usize,
-    counts: Vec<i64>,
-    lasts: Vec<i64>,
+    counts: Vec<Vec<i64>>,
+    lasts: Vec<Vec<i64>>,
 }
 
-/// Adds `n` rows with latest time `t` to slot `slot`.
-fn add(counts: &mut [i64], lasts: &mut [i64], slot: usize, n: i64, t: Option<i64>) {
-    counts[slot] += n;
+/// Adds `n` rows with latest time `t` to group `g` of one type.
+fn add(counts: &mut [i64], lasts: &mut [i64], g: usize, n: i64, t: Option<i64>) {
+    counts[g] += n;
     if let Some(t) = t {
-        lasts[slot] = lasts[slot].max(t);
+        lasts[g] = lasts[g].max(t);
     }
+}
+
+/// The first `emit_to` entries of `v`, removed from it.
+fn take_front(v: &mut Vec<i64>, emit_to: EmitTo) -> Vec<i64> {
+    match emit_to {
+        EmitTo::All => std::mem::take(v),
+        EmitTo::First(n) => {
+            let rest = v.split_off(n.min(v.len()));
+            std::mem::replace(v, rest)
+        }
+    }
+}
+
+/// The latest times as a column: null where there is none.
+fn last_column(lasts: Vec<i64>) -> ArrayRef {
+    let valid = BooleanBuffer::collect_bool(lasts.len(), |i| lasts[i] != NONE);
+    let nulls = Some(NullBuffer::new(valid)).filter(|n| n.null_count() > 0);
+    Arc::new(Int64Array::new(lasts.into(), nulls))
 }
 
 impl Groups {
     fn new(types: &[String]) -> Groups {
         Groups {
             lookup: Lookup::new(types),
-            types: types.len(),
-            counts: Vec::new(),
-            lasts: Vec::new(),
+            counts: vec![Vec::new(); types.len()],
+            lasts: vec![Vec::new(); types.len()],
         }
     }
 
     fn resize(&mut self, groups: usize) {
-        self.counts.resize(groups * self.types, 0);
-        self.lasts.resize(groups * self.types, NONE);
-    }
-
-    /// The numbers of the groups `emit_to` names, removed: `(counts, lasts)`.
-    fn take(&mut self, emit_to: EmitTo) -> (Vec<i64>, Vec<i64>) {
-        match emit_to {
-            EmitTo::All => (std::mem::take(&mut self.counts), std::mem::take(&mut self.lasts)),
-            EmitTo::First(n) => {
-                let n = (n * self.types).min(self.counts.len());
-                (self.counts.drain(..n).collect(), self.lasts.drain(..n).collect())
-            }
+        for (c, l) in self.counts.iter_mut().zip(&mut self.lasts) {
+            c.resize(groups, 0);
+            l.resize(groups, NONE);
         }
     }
 
-    /// One Int64 column per field of [`fields`].
-    fn columns(&self, counts: &[i64], lasts: &[i64]) -> Vec<ArrayRef> {
-        let groups = counts.len() / self.types.max(1);
-        let mut out: Vec<ArrayRef> = Vec::with_capacity(2 * self.types);
-        for k in 0..self.types {
-            let c: Int64Array = (0..groups).map(|g| counts[g * self.types + k]).collect();
-            out.push(Arc::new(c));
-        }
-        for k in 0..self.types {
-            let l: Int64Array = (0..groups)
-                .map(|g| Some(lasts[g * self.types + k]).filter(|&t| t != NONE))
-                .collect();
-            out.push(Arc::new(l));
-        }
-        out
+    /// The numbers of the groups `emit_to` names, removed, as the columns of
+    /// [`fields`]: every count, then every time.
+    fn take(&mut self, emit_to: EmitTo) -> Vec<ArrayRef> {
+        let counts = self
+            .counts
+            .iter_mut()
+            .map(|c| Arc::new(Int64Array::new(take_front(c, emit_to).into(), None)) as ArrayRef);
+        let counts: Vec<ArrayRef> = counts.collect();
+        let lasts = self.lasts.iter_mut().map(|l| last_column(take_front(l, emit_to)));
+        counts.into_iter().chain(lasts).collect()
     }
 
-    fn result(&self, counts: &[i64], lasts: &[i64]) -> Result<ArrayRef> {
-        let groups = counts.len() / self.types.max(1);
-        if self.types == 0 {
+    fn result(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let groups = match emit_to {
+            EmitTo::All => self.counts.first().map_or(0, Vec::len),
+            EmitTo::First(n) => n,
+        };
+        let columns = self.take(emit_to);
+        if columns.is_empty() {
             return Ok(Arc::new(StructArray::new_empty_fields(groups, None::<NullBuffer>)));
         }
         Ok(Arc::new(StructArray::try_new(
-            fields(self.types),
-            self.columns(counts, lasts),
+            fields(self.counts.len()),
+            columns,
             None,
         )?))
     }
 }
 
 /// Calls `f(row, type position, count, time)` for every number of the
-/// states in `values` (the columns of [`Groups::columns`] for `types` types).
+/// states in `values` (the columns of [`Groups::take`] for `types` types).
 fn each_state(types: usize, values: &[ArrayRef], mut f: impl FnMut(usize, usize, i64, Option<i64>)) -> Result<()> {
     if values.len() != 2 * types {
         return exec_err!("{NAME}: a state has {} columns, not {}", values.len(), 2 * types);
@@ -264,43 +309,46 @@ impl GroupsAccumulator for Groups {
         total_num_groups: usize,
     ) -> Result<()> {
         self.resize(total_num_groups);
-        let (types, counts, lasts) = (self.types, &mut self.counts, &mut self.lasts);
+        let (counts, lasts) = (&mut self.counts, &mut self.lasts);
         self.lookup.each_row(values, opt_filter, |row, k, t| {
-            add(counts, lasts, group_indices[row] * types + k, 1, t)
+            add(&mut counts[k], &mut lasts[k], group_indices[row], 1, t)
         })
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let (counts, lasts) = self.take(emit_to);
-        self.result(&counts, &lasts)
+        self.result(emit_to)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
-        let (counts, lasts) = self.take(emit_to);
-        Ok(self.columns(&counts, &lasts))
+        Ok(self.take(emit_to))
     }
 
     fn merge_batch(&mut self, values: &[ArrayRef], group_indices: &[usize], total_num_groups: usize) -> Result<()> {
         self.resize(total_num_groups);
-        let (types, counts, lasts) = (self.types, &mut self.counts, &mut self.lasts);
-        each_state(types, values, |row, k, n, t| {
-            add(counts, lasts, group_indices[row] * types + k, n, t)
+        let (counts, lasts) = (&mut self.counts, &mut self.lasts);
+        each_state(counts.len(), values, |row, k, n, t| {
+            add(&mut counts[k], &mut lasts[k], group_indices[row], n, t)
         })
     }
 
     fn convert_to_state(&self, values: &[ArrayRef], opt_filter: Option<&BooleanArray>) -> Result<Vec<ArrayRef>> {
         let rows = values[1].len();
-        let mut counts = vec![0; rows * self.types];
-        let mut lasts = vec![NONE; rows * self.types];
+        let types = self.counts.len();
+        let mut counts = vec![vec![0; rows]; types];
+        let mut lasts = vec![vec![NONE; rows]; types];
         self.lookup.each_row(values, opt_filter, |row, k, t| {
-            counts[row * self.types + k] = 1;
-            lasts[row * self.types + k] = t.unwrap_or(NONE);
+            counts[k][row] = 1;
+            lasts[k][row] = t.unwrap_or(NONE);
         })?;
-        Ok(self.columns(&counts, &lasts))
+        let counts = counts
+            .into_iter()
+            .map(|c| Arc::new(Int64Array::new(c.into(), None)) as ArrayRef);
+        Ok(counts.chain(lasts.into_iter().map(last_column)).collect())
     }
 
     fn size(&self) -> usize {
-        (self.counts.capacity() + self.lasts.capacity()) * std::mem::size_of::<i64>()
+        let capacity: usize = self.counts.iter().chain(&self.lasts).map(Vec::capacity).sum();
+        capacity * std::mem::size_of::<i64>()
     }
 }
 
@@ -316,7 +364,7 @@ impl Accumulator for One {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         self.0.resize(1);
-        let array = self.0.result(&self.0.counts, &self.0.lasts)?;
+        let array = self.0.result(EmitTo::All)?;
         ScalarValue::try_from_array(&array, 0)
     }
 
@@ -327,7 +375,7 @@ impl Accumulator for One {
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         self.0.resize(1);
         self.0
-            .columns(&self.0.counts, &self.0.lasts)
+            .take(EmitTo::All)
             .iter()
             .map(|c| ScalarValue::try_from_array(c, 0))
             .collect()
