@@ -215,15 +215,9 @@ fn add(counts: &mut [i64], lasts: &mut [i64], g: usize, n: i64, t: Option<i64>) 
     }
 }
 
-/// The first `emit_to` entries of `v`, removed from it.
-fn take_front(v: &mut Vec<i64>, emit_to: EmitTo) -> Vec<i64> {
-    match emit_to {
-        EmitTo::All => std::mem::take(v),
-        EmitTo::First(n) => {
-            let rest = v.split_off(n.min(v.len()));
-            std::mem::replace(v, rest)
-        }
-    }
+/// The counts as a column.
+fn count_column(counts: Vec<i64>) -> ArrayRef {
+    Arc::new(Int64Array::new(counts.into(), None))
 }
 
 /// The latest times as a column: null where there is none.
@@ -252,21 +246,25 @@ impl Groups {
     /// The numbers of the groups `emit_to` names, removed, as the columns of
     /// [`fields`]: every count, then every time.
     fn take(&mut self, emit_to: EmitTo) -> Vec<ArrayRef> {
-        let counts = self
+        let counts: Vec<ArrayRef> = self
             .counts
             .iter_mut()
-            .map(|c| Arc::new(Int64Array::new(take_front(c, emit_to).into(), None)) as ArrayRef);
-        let counts: Vec<ArrayRef> = counts.collect();
-        let lasts = self.lasts.iter_mut().map(|l| last_column(take_front(l, emit_to)));
+            .map(|c| count_column(emit_to.take_needed(c)))
+            .collect();
+        let lasts = self.lasts.iter_mut().map(|l| last_column(emit_to.take_needed(l)));
         counts.into_iter().chain(lasts).collect()
     }
 
-    fn result(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        let groups = match emit_to {
-            EmitTo::All => self.counts.first().map_or(0, Vec::len),
-            EmitTo::First(n) => n,
-        };
-        let columns = self.take(emit_to);
+    /// The columns of [`Groups::take`] for every group, which stay (an
+    /// accumulator without groups is read as it runs, e.g. in a window).
+    fn copied(&self) -> Vec<ArrayRef> {
+        let counts = self.counts.iter().map(|c| count_column(c.clone()));
+        let lasts = self.lasts.iter().map(|l| last_column(l.clone()));
+        counts.chain(lasts).collect()
+    }
+
+    /// `columns` ([`Groups::take`] or [`Groups::copied`]) of `groups` groups as the result struct.
+    fn result(&self, groups: usize, columns: Vec<ArrayRef>) -> Result<ArrayRef> {
         if columns.is_empty() {
             return Ok(Arc::new(StructArray::new_empty_fields(groups, None::<NullBuffer>)));
         }
@@ -316,7 +314,12 @@ impl GroupsAccumulator for Groups {
     }
 
     fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
-        self.result(emit_to)
+        let groups = match emit_to {
+            EmitTo::All => self.counts.first().map_or(0, Vec::len),
+            EmitTo::First(n) => n,
+        };
+        let columns = self.take(emit_to);
+        self.result(groups, columns)
     }
 
     fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
@@ -340,9 +343,7 @@ impl GroupsAccumulator for Groups {
             counts[k][row] = 1;
             lasts[k][row] = t.unwrap_or(NONE);
         })?;
-        let counts = counts
-            .into_iter()
-            .map(|c| Arc::new(Int64Array::new(c.into(), None)) as ArrayRef);
+        let counts = counts.into_iter().map(count_column);
         Ok(counts.chain(lasts.into_iter().map(last_column)).collect())
     }
 
@@ -364,7 +365,7 @@ impl Accumulator for One {
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
         self.0.resize(1);
-        let array = self.0.result(EmitTo::All)?;
+        let array = self.0.result(1, self.0.copied())?;
         ScalarValue::try_from_array(&array, 0)
     }
 
@@ -375,7 +376,7 @@ impl Accumulator for One {
     fn state(&mut self) -> Result<Vec<ScalarValue>> {
         self.0.resize(1);
         self.0
-            .take(EmitTo::All)
+            .copied()
             .iter()
             .map(|c| ScalarValue::try_from_array(c, 0))
             .collect()
@@ -450,6 +451,20 @@ mod tests {
             assert_eq!(got, want, "{col}");
         }
         assert!(want.contains("| 0   |"), "the absent type counts 0:\n{want}");
+        // Read as it runs (a growing window), the counts keep adding up.
+        // (Rows that tie on the order are equal, so their running counts come in one order.)
+        let w = "OVER (ORDER BY g, t, ty, keep ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)";
+        let running = rows(
+            &ctx,
+            &format!("SELECT {NAME}(ty, t) {w}['n_1'] AS n FROM v ORDER BY g, t, ty, keep, n"),
+        )
+        .await;
+        let reference = rows(
+            &ctx,
+            &format!("SELECT sum(CASE WHEN ty = 'cart' THEN 1 ELSE 0 END) {w} AS n FROM v ORDER BY g, t, ty, keep, n"),
+        )
+        .await;
+        assert_eq!(running, reference);
         let all = rows(&ctx, &format!("SELECT {NAME}(ty, t)['n_1'] AS n FROM v")).await;
         let cart = rows(&ctx, "SELECT count(*) AS n FROM v WHERE ty = 'cart'").await;
         assert_eq!(all, cart);
