@@ -46,6 +46,9 @@ pub struct FeatureDef {
     pub(crate) select: &'static str,
 }
 
+/// The paid orders themselves: what counts, timings and shares of them read.
+const PAID_ORDERS: &[&str] = &["orders.customer_id", "orders.order_time", "orders.status"];
+/// The paid orders and their amounts: what sums of money read.
 const PAID: &[&str] = &[
     "orders.customer_id",
     "orders.order_time",
@@ -84,11 +87,11 @@ pub const REFERENCE: [FeatureDef; 23] = [
     f!(
         "recency_days",
         Int,
-        PAID,
+        PAID_ORDERS,
         "f.recency_days",
         "whole days from the last paid order to the cutoff; NULL without one"
     ),
-    f!("frequency", Int, PAID, "coalesce(f.frequency, 0)", "paid orders"),
+    f!("frequency", Int, PAID_ORDERS, "coalesce(f.frequency, 0)", "paid orders"),
     f!(
         "monetary",
         Float,
@@ -106,21 +109,21 @@ pub const REFERENCE: [FeatureDef; 23] = [
     f!(
         "orders_30d",
         Int,
-        PAID,
+        PAID_ORDERS,
         "coalesce(f.orders_30d, 0)",
         "paid orders in the 30 days ending with the as-of day"
     ),
     f!(
         "orders_90d",
         Int,
-        PAID,
+        PAID_ORDERS,
         "coalesce(f.orders_90d, 0)",
         "paid orders in the 90 days ending with the as-of day"
     ),
     f!(
         "orders_365d",
         Int,
-        PAID,
+        PAID_ORDERS,
         "coalesce(f.orders_365d, 0)",
         "paid orders in the 365 days ending with the as-of day"
     ),
@@ -248,14 +251,14 @@ pub const MORE: [FeatureDef; 13] = [
     f!(
         "interpurchase_mean_days",
         Float,
-        PAID,
+        PAID_ORDERS,
         "f.interpurchase_mean_days",
         "mean days between consecutive paid orders; NULL with fewer than 2"
     ),
     f!(
         "interpurchase_std_days",
         Float,
-        PAID,
+        PAID_ORDERS,
         "f.interpurchase_std_days",
         "sample standard deviation of the days between consecutive paid orders; NULL with fewer than 3"
     ),
@@ -275,21 +278,21 @@ pub const MORE: [FeatureDef; 13] = [
     f!(
         "weekend_order_share",
         Float,
-        PAID,
+        PAID_ORDERS,
         "f.weekend_order_share",
         "share of paid orders placed on a local Saturday or Sunday; NULL without a paid order"
     ),
     f!(
         "peak_order_hour",
         Int,
-        PAID,
+        PAID_ORDERS,
         "CAST(hr.mode AS BIGINT)",
         "the local hour (0-23) with the most paid orders (ties: the earliest); NULL without a paid order"
     ),
     f!(
         "peak_order_weekday",
         Int,
-        PAID,
+        PAID_ORDERS,
         "CAST(wd.mode AS BIGINT)",
         "the local weekday (1 = Monday … 7 = Sunday) with the most paid orders (ties: the first)"
     ),
@@ -466,5 +469,20 @@ mod tests {
         }
         assert!(find("monetary").is_some() && find("nope").is_none());
         assert!(dynamic_sources("touches_sms").is_some() && dynamic_sources("frequency").is_none());
+    }
+
+    #[test]
+    fn lineage_names_only_the_columns_a_feature_reads() {
+        let reads = |name: &str, column: &str| find(name).expect(name).sources.contains(&column);
+        for counted in ["recency_days", "frequency", "orders_30d", "peak_order_hour"] {
+            assert!(
+                reads(counted, "orders.order_time") && reads(counted, "orders.status"),
+                "{counted}"
+            );
+            assert!(!reads(counted, "orders.amount"), "{counted} reads no amount");
+        }
+        for summed in ["monetary", "spend_30d", "aov", "discount_rate"] {
+            assert!(reads(summed, "orders.amount"), "{summed}");
+        }
     }
 }

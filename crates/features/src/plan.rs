@@ -495,6 +495,12 @@ pub fn aggregate_table(cte: &str) -> String {
 /// (nor the event types and channels that shape those): they can start as
 /// soon as the orders and the person tables are there.
 pub const PERSON_AGGREGATES: [&str; 6] = ["f", "m_channel", "m_hour", "m_weekday", "k", "t"];
+/// Whether aggregate `cte` reads [`ORDERS`] (and so starts once that is
+/// materialised); the others of [`PERSON_AGGREGATES`] need only the person
+/// tables.
+pub fn reads_orders(cte: &str) -> bool {
+    !matches!(cte, "t" | SESSION_AGGREGATE | TOUCH_AGGREGATE)
+}
 /// The aggregate over [`SESSION_PARTS`] (needs the event types of `Dynamic`).
 pub const SESSION_AGGREGATE: &str = "e";
 /// The aggregate over [`TOUCH_COUNTS`] (needs the channels of `Dynamic`).
@@ -622,7 +628,9 @@ mod tests {
             let (_, q) = aggregate_query(&ctx(), &Dynamic::default(), true, cte);
             assert!(q.contains(&format!("{cte} AS (")), "{cte}: {q}");
             assert!(!q.contains(SESSION_PARTS) && !q.contains(TOUCH_COUNTS), "{cte}: {q}");
+            assert_eq!(q.contains(ORDERS), reads_orders(cte), "{cte}: {q}");
         }
+        assert!(!reads_orders(SESSION_AGGREGATE) && !reads_orders(TOUCH_AGGREGATE));
         let (_, e) = aggregate_query(&ctx(), &dynamic(), true, SESSION_AGGREGATE);
         assert!(e.contains(SESSION_PARTS) && !e.contains(TOUCH_COUNTS));
     }
