@@ -28,11 +28,13 @@ with one customer id needs no regrouping after it); the tables whose rows
 are grouped before anything is kept are read as string views;
 the earliest account of each person is the minimum of one global order of
 the accounts rather than a window per person ([`attributes`]); small build
-sides are broadcast instead of repartitioning both inputs; the per-person aggregates run as separate queries
-side by side, so both cores stay busy through each one's single-threaded
-steps, and each query gets half the cores, so that one aggregation is not
-split into a partial and a final step that hashes every group twice; and the spread of purchase intervals is an aggregate ([`gaps`])
-instead of a window partitioned by a hundred thousand persons. The features
+sides are broadcast instead of repartitioning both inputs; the per-person
+aggregates run as separate queries side by side, so both cores stay busy
+through each one's single-threaded steps, and each query gets half the cores,
+so that one aggregation is not split into a partial and a final step that
+hashes every group twice; and the spread of purchase intervals is an
+aggregate ([`gaps`]) instead of a window partitioned by a hundred thousand
+persons. The features
 are encoded as the final join produces them, unsorted, so the Parquet writer
 works while the join still runs. The values
 are those of the plain plan up to floating-point summation order (0 cells

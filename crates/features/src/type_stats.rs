@@ -227,6 +227,12 @@ fn last_column(lasts: Vec<i64>) -> ArrayRef {
     Arc::new(Int64Array::new(lasts.into(), nulls))
 }
 
+/// The columns of [`fields`]: every type's counts, then every type's times.
+fn columns(counts: impl IntoIterator<Item = Vec<i64>>, lasts: impl IntoIterator<Item = Vec<i64>>) -> Vec<ArrayRef> {
+    let counts = counts.into_iter().map(count_column);
+    counts.chain(lasts.into_iter().map(last_column)).collect()
+}
+
 impl Groups {
     fn new(types: &[String]) -> Groups {
         Groups {
@@ -246,21 +252,14 @@ impl Groups {
     /// The numbers of the groups `emit_to` names, removed, as the columns of
     /// [`fields`]: every count, then every time.
     fn take(&mut self, emit_to: EmitTo) -> Vec<ArrayRef> {
-        let counts: Vec<ArrayRef> = self
-            .counts
-            .iter_mut()
-            .map(|c| count_column(emit_to.take_needed(c)))
-            .collect();
-        let lasts = self.lasts.iter_mut().map(|l| last_column(emit_to.take_needed(l)));
-        counts.into_iter().chain(lasts).collect()
+        let counts: Vec<Vec<i64>> = self.counts.iter_mut().map(|c| emit_to.take_needed(c)).collect();
+        columns(counts, self.lasts.iter_mut().map(|l| emit_to.take_needed(l)))
     }
 
     /// The columns of [`Groups::take`] for every group, which stay (an
     /// accumulator without groups is read as it runs, e.g. in a window).
     fn copied(&self) -> Vec<ArrayRef> {
-        let counts = self.counts.iter().map(|c| count_column(c.clone()));
-        let lasts = self.lasts.iter().map(|l| last_column(l.clone()));
-        counts.chain(lasts).collect()
+        columns(self.counts.iter().cloned(), self.lasts.iter().cloned())
     }
 
     /// `columns` ([`Groups::take`] or [`Groups::copied`]) of `groups` groups as the result struct.
@@ -343,8 +342,7 @@ impl GroupsAccumulator for Groups {
             counts[k][row] = 1;
             lasts[k][row] = t.unwrap_or(NONE);
         })?;
-        let counts = counts.into_iter().map(count_column);
-        Ok(counts.chain(lasts.into_iter().map(last_column)).collect())
+        Ok(columns(counts, lasts))
     }
 
     fn size(&self) -> usize {
